@@ -1,0 +1,154 @@
+//! The command line: clap definitions only, converted into the library's [`Config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use fanlight::config::{
+    parse_count, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
+};
+use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
+
+/// Batch photo pipeline: resize, filter, watermark and re-encode folders of photos, and show
+/// where the time goes.
+///
+/// With no command, runs the demo job: the bundled photos in assets/photos to output/.
+#[derive(Debug, Parser)]
+#[command(name = "fanlight", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert photos: fanlight convert photos/ -o out --resize 1920x1920 --watermark "(c) Me"
+    Convert(ConvertArgs),
+}
+
+/// Options of `fanlight convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Photo files and folders (folders are walked recursively for .jpg, .jpeg and .png files).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output folder; the input tree is mirrored below it.
+    #[arg(short, long, value_name = "DIR", default_value = "output")]
+    pub output: PathBuf,
+
+    /// Fit inside a box: WxH, W, xH or N% (aspect ratio kept; never enlarges without --enlarge).
+    #[arg(long, value_name = "SPEC")]
+    pub resize: Option<ResizeSpec>,
+
+    /// Let --resize make small photos bigger.
+    #[arg(long)]
+    pub enlarge: bool,
+
+    /// A filter, repeatable and applied in order: name, name:value or name:key=value,...
+    #[arg(long = "filter", value_name = "SPEC", long_help = format!(
+        "A filter, repeatable and applied in order: name, name:value or name:key=value,...\n\
+         Filters: {FILTER_NAMES}.\n\
+         Examples: unsharp:sigma=1.0,amount=1.0  blur:sigma=2  grayscale  contrast:1.2  sepia:0.8"))]
+    pub filters: Vec<FilterSpec>,
+
+    /// Watermark text ("\n" starts a new line).
+    #[arg(long, value_name = "TEXT")]
+    pub watermark: Option<String>,
+
+    /// Watermark font file (TrueType/OpenType); default: the bundled DejaVu Sans.
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<PathBuf>,
+
+    /// Watermark font size in pixels.
+    #[arg(long, value_name = "PX", default_value = "36", value_parser = parse_font_size)]
+    pub font_size: f32,
+
+    /// Watermark colour: #RRGGBB, #RGB or a name such as white.
+    #[arg(long, value_name = "COLOR", default_value = "#ffffff")]
+    pub color: Rgb,
+
+    /// Watermark opacity from 0 to 1.
+    #[arg(long, value_name = "0..1", default_value = "0.5", value_parser = parse_opacity)]
+    pub opacity: f32,
+
+    /// Watermark position: top-left, top, top-right, left, center, right, bottom-left, bottom,
+    /// bottom-right.
+    #[arg(long, value_name = "WHERE", default_value = "bottom-right")]
+    pub gravity: Gravity,
+
+    /// Watermark distance from the edges, in pixels.
+    #[arg(long, value_name = "PX", default_value_t = 24)]
+    pub margin: u32,
+
+    /// Output format: same (as each input), jpeg or png.
+    #[arg(long, value_name = "FORMAT", default_value = "same")]
+    pub format: Format,
+
+    /// JPEG quality, 1 to 100.
+    #[arg(long, value_name = "1..100", default_value = "85", value_parser = parse_quality)]
+    pub quality: u8,
+
+    /// Filter workers (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub workers: Option<usize>,
+
+    /// Decoding workers (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub load_workers: Option<usize>,
+
+    /// Encoding and writing workers (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub write_workers: Option<usize>,
+
+    /// Capacity of every queue between stages (default: twice the receiving stage's workers).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub queue: Option<usize>,
+
+    /// Stop at the first failure; the rest are reported as cancelled.
+    #[arg(long)]
+    pub fail_fast: bool,
+
+    /// Refuse images with more pixels than this (checked before decoding).
+    #[arg(long, value_name = "N", default_value_t = 268_402_689)]
+    pub max_pixels: u64,
+
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl ConvertArgs {
+    /// The library configuration these options describe.
+    pub fn to_config(&self) -> Config {
+        let mut config = Config::new(self.inputs.clone(), self.output.clone());
+        config.resize = self.resize;
+        config.enlarge = self.enlarge;
+        config.filters = self.filters.clone();
+        config.watermark = self.watermark.as_ref().map(|text| WatermarkSpec {
+            text: text.replace("\\n", "\n"),
+            font: self.font.clone(),
+            font_size: self.font_size,
+            color: self.color,
+            opacity: self.opacity,
+            gravity: self.gravity,
+            margin: self.margin,
+        });
+        config.output.format = self.format;
+        config.output.quality = self.quality;
+        if let Some(n) = self.workers {
+            config.workers.filter = n;
+        }
+        if let Some(n) = self.load_workers {
+            config.workers.load = n;
+        }
+        if let Some(n) = self.write_workers {
+            config.workers.write = n;
+        }
+        config.queue_capacity = self.queue;
+        config.fail_fast = self.fail_fast;
+        config.max_pixels = self.max_pixels;
+        config
+    }
+}

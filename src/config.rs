@@ -1,0 +1,750 @@
+//! The plain configuration of a run: what to read, what to do to each photo and where to write it.
+//!
+//! Every option the command line offers lands in [`Config`]; the library never sees clap. Option
+//! values that arrive as text (`--resize 1920x1080`, `--filter unsharp:sigma=1`) parse here through
+//! `FromStr`, so the library and the command line accept exactly the same spellings.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::pipeline::{CancelToken, StageName};
+
+/// Everything one run needs. Build it with [`Config::new`] and adjust the fields.
+#[derive(Clone)]
+pub struct Config {
+    /// Files and folders to process; folders are walked recursively. No default.
+    pub inputs: Vec<PathBuf>,
+    /// Folder the results go to; the input tree is mirrored below it. Default `output`.
+    pub output_dir: PathBuf,
+    /// How to resize; `None` keeps the size. Default: none.
+    pub resize: Option<ResizeSpec>,
+    /// Allow resizing up when the photo is smaller than the target. Default `false`.
+    pub enlarge: bool,
+    /// Filters applied in order after the resize. Default: none.
+    pub filters: Vec<FilterSpec>,
+    /// The text watermark, if any. Default: none.
+    pub watermark: Option<WatermarkSpec>,
+    /// Output format and encoder settings.
+    pub output: OutputSpec,
+    /// Worker counts of the pooled stages.
+    pub workers: Workers,
+    /// Capacity of every channel; `None` means twice the consumer's worker count.
+    pub queue_capacity: Option<usize>,
+    /// Stop the batch at the first failure (the rest is reported as cancelled). Default `false`.
+    pub fail_fast: bool,
+    /// Refuse images with more pixels than this, checked from the header before decoding.
+    /// Default 268 million (16384 × 16384), like sharp.
+    pub max_pixels: u64,
+    /// Token that stops the run early when tripped (Ctrl-C in the command-line tool).
+    pub cancel: CancelToken,
+    /// Test hook called before each item's work in every stage, inside the panic guard. It can
+    /// sleep, panic or cancel to exercise the pipeline's promises. Default: none.
+    pub inject: Option<Injector>,
+}
+
+/// A test hook: `(stage, item id, source path)`, see [`Config::inject`].
+pub type Injector = Arc<dyn Fn(StageName, usize, &std::path::Path) + Send + Sync>;
+
+impl Config {
+    /// A configuration that copies `inputs` into `output_dir` unchanged but re-encoded.
+    pub fn new(inputs: Vec<PathBuf>, output_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            inputs,
+            output_dir: output_dir.into(),
+            resize: None,
+            enlarge: false,
+            filters: Vec::new(),
+            watermark: None,
+            output: OutputSpec::default(),
+            workers: Workers::default(),
+            queue_capacity: None,
+            fail_fast: false,
+            max_pixels: 268_402_689,
+            cancel: CancelToken::new(),
+            inject: None,
+        }
+    }
+
+    /// The built-in job that `cargo run --release` runs: every stage does visible work.
+    ///
+    /// Fit inside 400×400, a gentle unsharp mask, and a white "fanlight" watermark at the bottom right.
+    pub fn demo(inputs: Vec<PathBuf>, output_dir: impl Into<PathBuf>) -> Self {
+        let mut config = Config::new(inputs, output_dir);
+        config.resize = Some(ResizeSpec::Fit {
+            width: Some(400),
+            height: Some(400),
+        });
+        config.filters = vec![FilterSpec::Unsharp {
+            sigma: 1.0,
+            amount: 0.8,
+            threshold: 0,
+        }];
+        config.watermark = Some(WatermarkSpec {
+            font_size: 22.0,
+            opacity: 0.8,
+            margin: 12,
+            ..WatermarkSpec::new("fanlight")
+        });
+        config
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("inputs", &self.inputs)
+            .field("output_dir", &self.output_dir)
+            .field("resize", &self.resize)
+            .field("enlarge", &self.enlarge)
+            .field("filters", &self.filters)
+            .field("watermark", &self.watermark)
+            .field("output", &self.output)
+            .field("workers", &self.workers)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("fail_fast", &self.fail_fast)
+            .field("max_pixels", &self.max_pixels)
+            .field("inject", &self.inject.is_some())
+            .finish()
+    }
+}
+
+/// Worker counts of the pooled stages (`resize` and `watermark` are always one worker each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workers {
+    /// Decoders. Default: the number of cores.
+    pub load: usize,
+    /// Filter workers. Default: the number of cores.
+    pub filter: usize,
+    /// Encoders and writers. Default: the number of cores.
+    pub write: usize,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        let cores = cores();
+        Workers {
+            load: cores,
+            filter: cores,
+            write: cores,
+        }
+    }
+}
+
+/// The number of cores this process may use (at least 1).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// An error in an option's value: names what was given and what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+fn bad(msg: impl Into<String>) -> ParseError {
+    ParseError(msg.into())
+}
+
+/// How to resize: always keeping the aspect ratio, fitting inside the box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ResizeSpec {
+    /// Fit inside `width` × `height`; a missing side is unconstrained (`1920`, `x1080`, `1920x1080`).
+    Fit {
+        /// Largest width, if constrained.
+        width: Option<u32>,
+        /// Largest height, if constrained.
+        height: Option<u32>,
+    },
+    /// Scale both sides by a percentage (`50%`).
+    Percent(f64),
+}
+
+impl ResizeSpec {
+    /// The output size for a `width` × `height` photo; never larger unless `enlarge`.
+    #[must_use]
+    pub fn target(&self, width: u32, height: u32, enlarge: bool) -> (u32, u32) {
+        let scale = match *self {
+            ResizeSpec::Percent(p) => p / 100.0,
+            ResizeSpec::Fit {
+                width: box_w,
+                height: box_h,
+            } => {
+                let sw = box_w.map_or(f64::INFINITY, |b| f64::from(b) / f64::from(width));
+                let sh = box_h.map_or(f64::INFINITY, |b| f64::from(b) / f64::from(height));
+                sw.min(sh)
+            }
+        };
+        let scale = if enlarge { scale } else { scale.min(1.0) };
+        if scale == 1.0 {
+            return (width, height);
+        }
+        let side = |s: u32| ((f64::from(s) * scale).round() as u32).max(1);
+        // Rounding must not push a side past its box.
+        let (mut w, mut h) = (side(width), side(height));
+        if let ResizeSpec::Fit {
+            width: box_w,
+            height: box_h,
+        } = *self
+        {
+            w = box_w.map_or(w, |b| w.min(b.max(1)));
+            h = box_h.map_or(h, |b| h.min(b.max(1)));
+        }
+        (w, h)
+    }
+}
+
+impl FromStr for ResizeSpec {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let expected = "expected WxH, W, xH or N% (for example 1920x1080, 1920, x1080, 50%)";
+        let s = s.trim();
+        if let Some(p) = s.strip_suffix('%') {
+            let p: f64 = p
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("'{s}': {expected}")))?;
+            if !(p > 0.0 && p <= 10_000.0) {
+                return Err(bad(format!(
+                    "'{s}': the percentage must be above 0 and at most 10000"
+                )));
+            }
+            return Ok(ResizeSpec::Percent(p));
+        }
+        let side = |t: &str| -> Result<Option<u32>, ParseError> {
+            if t.is_empty() {
+                return Ok(None);
+            }
+            match t.parse::<u32>() {
+                Ok(0) => Err(bad(format!("'{s}': a side must be at least 1 pixel"))),
+                Ok(v) if v > 65_535 => Err(bad(format!("'{s}': a side must be at most 65535"))),
+                Ok(v) => Ok(Some(v)),
+                Err(_) => Err(bad(format!("'{s}': {expected}"))),
+            }
+        };
+        let (w, h) = match s.split_once(['x', 'X']) {
+            Some((w, h)) => (side(w)?, side(h)?),
+            None => (side(s)?, None),
+        };
+        if w.is_none() && h.is_none() {
+            return Err(bad(format!("'{s}': {expected}")));
+        }
+        Ok(ResizeSpec::Fit {
+            width: w,
+            height: h,
+        })
+    }
+}
+
+/// One filter of the chain, with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FilterSpec {
+    /// Sharpen: `src + amount × (src − blur(src, sigma))` where the difference exceeds `threshold`.
+    Unsharp {
+        /// Gaussian radius in pixels. Default 1.0.
+        sigma: f32,
+        /// Strength. Default 1.0.
+        amount: f32,
+        /// Differences at or below this (0–255) are left alone. Default 0.
+        threshold: u8,
+    },
+    /// Gaussian blur with standard deviation `sigma` pixels. Default 2.0.
+    Blur {
+        /// Gaussian standard deviation in pixels.
+        sigma: f32,
+    },
+    /// Luma (Rec. 601) grayscale; the output is a grayscale image.
+    Grayscale,
+    /// Multiply every channel by a factor (1.0 keeps the photo). Default 1.1.
+    Brightness(f32),
+    /// Stretch around mid-grey by a factor (1.0 keeps the photo). Default 1.2.
+    Contrast(f32),
+    /// Scale colourfulness (0 grey, 1.0 keeps the photo). Default 1.3.
+    Saturation(f32),
+    /// Sepia tone, blended with the photo by `amount` (0–1). Default 1.0.
+    Sepia(f32),
+    /// Negative.
+    Invert,
+}
+
+/// The filter names [`FilterSpec`] accepts, for messages and help.
+pub const FILTER_NAMES: &str =
+    "unsharp, blur, grayscale, brightness, contrast, saturation, sepia, invert";
+
+impl FromStr for FilterSpec {
+    type Err = ParseError;
+
+    /// `name`, `name:value` or `name:key=value,key=value`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, args) = match s.split_once(':') {
+            Some((n, a)) => (n.trim(), a.trim()),
+            None => (s.trim(), ""),
+        };
+        let name = name.to_ascii_lowercase();
+        let mut params = Params::parse(&name, args)?;
+        let spec = match name.as_str() {
+            "unsharp" | "sharpen" => FilterSpec::Unsharp {
+                sigma: params.take("sigma", 1.0, 0.1, 50.0)?,
+                amount: params.take("amount", 1.0, 0.0, 10.0)?,
+                threshold: params.take("threshold", 0.0, 0.0, 255.0)?.round() as u8,
+            },
+            "blur" => FilterSpec::Blur {
+                sigma: params.take("sigma", 2.0, 0.1, 100.0)?,
+            },
+            "grayscale" | "greyscale" | "gray" | "grey" => FilterSpec::Grayscale,
+            "brightness" => FilterSpec::Brightness(params.take("value", 1.1, 0.0, 10.0)?),
+            "contrast" => FilterSpec::Contrast(params.take("value", 1.2, 0.0, 10.0)?),
+            "saturation" => FilterSpec::Saturation(params.take("value", 1.3, 0.0, 10.0)?),
+            "sepia" => FilterSpec::Sepia(params.take("amount", 1.0, 0.0, 1.0)?),
+            "invert" | "negate" => FilterSpec::Invert,
+            _ => {
+                return Err(bad(format!(
+                    "unknown filter '{name}': expected one of {FILTER_NAMES}"
+                )))
+            }
+        };
+        params.finish()?;
+        Ok(spec)
+    }
+}
+
+/// `key=value` parameters of one filter, consumed by name so leftovers can be reported.
+struct Params<'a> {
+    filter: &'a str,
+    positional: Option<&'a str>,
+    named: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Params<'a> {
+    fn parse(filter: &'a str, args: &'a str) -> Result<Self, ParseError> {
+        let mut params = Params {
+            filter,
+            positional: None,
+            named: Vec::new(),
+        };
+        if args.is_empty() {
+            return Ok(params);
+        }
+        if !args.contains('=') {
+            params.positional = Some(args);
+            return Ok(params);
+        }
+        for pair in args.split(',') {
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                bad(format!(
+                    "filter '{filter}': '{pair}' is not key=value (write {filter}:key=value,key=value)"
+                ))
+            })?;
+            params.named.push((k.trim(), v.trim()));
+        }
+        Ok(params)
+    }
+
+    /// Takes parameter `key` (or the positional value, which means the first parameter).
+    fn take(&mut self, key: &str, default: f32, min: f32, max: f32) -> Result<f32, ParseError> {
+        let text = if let Some(p) = self.positional.take() {
+            Some(p)
+        } else if let Some(i) = self
+            .named
+            .iter()
+            .position(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            Some(self.named.remove(i).1)
+        } else {
+            None
+        };
+        let Some(text) = text else {
+            return Ok(default);
+        };
+        let filter = self.filter;
+        let value: f32 = text
+            .parse()
+            .map_err(|_| bad(format!("filter '{filter}': {key} '{text}' is not a number")))?;
+        if !(min..=max).contains(&value) {
+            return Err(bad(format!(
+                "filter '{filter}': {key} {value} is out of range {min}..={max}"
+            )));
+        }
+        Ok(value)
+    }
+
+    fn finish(self) -> Result<(), ParseError> {
+        let filter = self.filter;
+        if let Some(p) = self.positional {
+            return Err(bad(format!("filter '{filter}' takes no value, got '{p}'")));
+        }
+        if let Some((k, _)) = self.named.first() {
+            return Err(bad(format!("filter '{filter}' has no parameter '{k}'")));
+        }
+        Ok(())
+    }
+}
+
+/// Where a watermark sits on the photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Gravity {
+    /// Top left corner.
+    TopLeft,
+    /// Top edge, centred.
+    Top,
+    /// Top right corner.
+    TopRight,
+    /// Left edge, centred.
+    Left,
+    /// Centre.
+    Center,
+    /// Right edge, centred.
+    Right,
+    /// Bottom left corner.
+    BottomLeft,
+    /// Bottom edge, centred.
+    Bottom,
+    /// Bottom right corner (the default).
+    #[default]
+    BottomRight,
+}
+
+impl Gravity {
+    /// All nine, in reading order.
+    pub const ALL: [Gravity; 9] = [
+        Gravity::TopLeft,
+        Gravity::Top,
+        Gravity::TopRight,
+        Gravity::Left,
+        Gravity::Center,
+        Gravity::Right,
+        Gravity::BottomLeft,
+        Gravity::Bottom,
+        Gravity::BottomRight,
+    ];
+
+    /// The spelling used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Gravity::TopLeft => "top-left",
+            Gravity::Top => "top",
+            Gravity::TopRight => "top-right",
+            Gravity::Left => "left",
+            Gravity::Center => "center",
+            Gravity::Right => "right",
+            Gravity::BottomLeft => "bottom-left",
+            Gravity::Bottom => "bottom",
+            Gravity::BottomRight => "bottom-right",
+        }
+    }
+
+    /// Horizontal and vertical position as 0 (start), 1 (middle) or 2 (end).
+    pub fn cells(self) -> (u8, u8) {
+        let i = Gravity::ALL.iter().position(|g| *g == self).unwrap_or(8) as u8;
+        (i % 3, i / 3)
+    }
+}
+
+impl FromStr for Gravity {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace('_', "-");
+        let norm = match norm.as_str() {
+            "centre" | "middle" => "center",
+            "north" => "top",
+            "south" => "bottom",
+            "west" => "left",
+            "east" => "right",
+            "northwest" => "top-left",
+            "northeast" => "top-right",
+            "southwest" => "bottom-left",
+            "southeast" => "bottom-right",
+            other => other,
+        };
+        Gravity::ALL
+            .into_iter()
+            .find(|g| g.name() == norm)
+            .ok_or_else(|| {
+                bad(format!(
+                    "unknown gravity '{s}': expected top-left, top, top-right, left, center, right, bottom-left, bottom or bottom-right"
+                ))
+            })
+    }
+}
+
+/// An sRGB colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub [u8; 3]);
+
+impl FromStr for Rgb {
+    type Err = ParseError;
+
+    /// `#RRGGBB`, `#RGB` or one of `white`, `black`, `red`, `green`, `blue`, `yellow`, `gray`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        let named = match t.as_str() {
+            "white" => Some([255, 255, 255]),
+            "black" => Some([0, 0, 0]),
+            "red" => Some([255, 0, 0]),
+            "green" => Some([0, 128, 0]),
+            "blue" => Some([0, 0, 255]),
+            "yellow" => Some([255, 255, 0]),
+            "gray" | "grey" => Some([128, 128, 128]),
+            _ => None,
+        };
+        if let Some(c) = named {
+            return Ok(Rgb(c));
+        }
+        let err = || {
+            bad(format!(
+                "'{s}': expected #RRGGBB, #RGB or a colour name such as white"
+            ))
+        };
+        let hex = t.strip_prefix('#').unwrap_or(&t);
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(err());
+        }
+        let digit = |i: usize| u8::from_str_radix(&hex[i..i + 1], 16).map_err(|_| err());
+        match hex.len() {
+            6 => {
+                let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| err());
+                Ok(Rgb([byte(0)?, byte(2)?, byte(4)?]))
+            }
+            3 => Ok(Rgb([digit(0)? * 17, digit(1)? * 17, digit(2)? * 17])),
+            _ => Err(err()),
+        }
+    }
+}
+
+/// The text watermark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatermarkSpec {
+    /// The text; `\n` starts a new line.
+    pub text: String,
+    /// A TrueType/OpenType font file; `None` uses the bundled DejaVu Sans.
+    pub font: Option<PathBuf>,
+    /// Font size in pixels. Default 36.
+    pub font_size: f32,
+    /// Text colour. Default white.
+    pub color: Rgb,
+    /// 0 (invisible) to 1 (opaque). Default 0.5.
+    pub opacity: f32,
+    /// Where it sits. Default bottom-right.
+    pub gravity: Gravity,
+    /// Distance in pixels from the edges it sits against. Default 24.
+    pub margin: u32,
+}
+
+impl WatermarkSpec {
+    /// A watermark of `text` with the defaults above.
+    pub fn new(text: impl Into<String>) -> Self {
+        WatermarkSpec {
+            text: text.into(),
+            font: None,
+            font_size: 36.0,
+            color: Rgb([255, 255, 255]),
+            opacity: 0.5,
+            gravity: Gravity::BottomRight,
+            margin: 24,
+        }
+    }
+}
+
+/// The file format of the outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// The format of each input (default).
+    #[default]
+    Same,
+    /// JPEG.
+    Jpeg,
+    /// PNG.
+    Png,
+}
+
+impl FromStr for Format {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "same" => Ok(Format::Same),
+            "jpeg" | "jpg" => Ok(Format::Jpeg),
+            "png" => Ok(Format::Png),
+            _ => Err(bad(format!(
+                "unknown format '{s}': expected same, jpeg or png"
+            ))),
+        }
+    }
+}
+
+/// How outputs are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// Output format. Default: the input's.
+    pub format: Format,
+    /// JPEG quality 1–100. Default 85.
+    pub quality: u8,
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        OutputSpec {
+            format: Format::Same,
+            quality: 85,
+        }
+    }
+}
+
+/// Parses `0..=1` opacity.
+pub fn parse_opacity(s: &str) -> Result<f32, ParseError> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(bad(format!("'{s}': expected a number from 0 to 1"))),
+    }
+}
+
+/// Parses a JPEG quality `1..=100`.
+pub fn parse_quality(s: &str) -> Result<u8, ParseError> {
+    match s.trim().parse::<u8>() {
+        Ok(v) if (1..=100).contains(&v) => Ok(v),
+        _ => Err(bad(format!("'{s}': expected a whole number from 1 to 100"))),
+    }
+}
+
+/// Parses a positive count such as a worker count or queue capacity (1..=1024).
+pub fn parse_count(s: &str) -> Result<usize, ParseError> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if (1..=1024).contains(&v) => Ok(v),
+        _ => Err(bad(format!(
+            "'{s}': expected a whole number from 1 to 1024"
+        ))),
+    }
+}
+
+/// Parses a font size in pixels (1..=2000).
+pub fn parse_font_size(s: &str) -> Result<f32, ParseError> {
+    let t = s.trim().trim_end_matches("px");
+    match t.parse::<f32>() {
+        Ok(v) if (1.0..=2000.0).contains(&v) => Ok(v),
+        _ => Err(bad(format!(
+            "'{s}': expected a size in pixels from 1 to 2000"
+        ))),
+    }
+}
+
+/// Parses a duration such as `30s`, `500ms` or `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
+    let t = s.trim();
+    let err = || {
+        bad(format!(
+            "'{s}': expected a duration such as 500ms, 30s or 2m"
+        ))
+    };
+    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| err())?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(err());
+    }
+    Ok(Duration::from_secs_f64(v * mult))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resize_specs_parse_every_spelling() {
+        let fit = |w, h| ResizeSpec::Fit {
+            width: w,
+            height: h,
+        };
+        assert_eq!("1920x1080".parse(), Ok(fit(Some(1920), Some(1080))));
+        assert_eq!("1920".parse(), Ok(fit(Some(1920), None)));
+        assert_eq!("x1080".parse(), Ok(fit(None, Some(1080))));
+        assert_eq!("50%".parse(), Ok(ResizeSpec::Percent(50.0)));
+        for bad in ["", "x", "0x10", "abc", "-5%", "10x10x10", "1e3"] {
+            assert!(
+                bad.parse::<ResizeSpec>().is_err(),
+                "{bad} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn fit_keeps_aspect_and_never_enlarges_unless_asked() {
+        let spec: ResizeSpec = "1920x1920".parse().unwrap();
+        assert_eq!(spec.target(4000, 3000, false), (1920, 1440));
+        assert_eq!(spec.target(3000, 4000, false), (1440, 1920));
+        assert_eq!(spec.target(800, 600, false), (800, 600));
+        assert_eq!(spec.target(800, 600, true), (1920, 1440));
+        let pct: ResizeSpec = "50%".parse().unwrap();
+        assert_eq!(pct.target(1001, 500, false), (501, 250));
+        assert_eq!(
+            "x100"
+                .parse::<ResizeSpec>()
+                .unwrap()
+                .target(10_000, 10, false),
+            (10_000, 10)
+        );
+    }
+
+    #[test]
+    fn filter_specs_parse_names_values_and_keys() {
+        assert_eq!(
+            "unsharp:sigma=1.5,amount=0.5".parse(),
+            Ok(FilterSpec::Unsharp {
+                sigma: 1.5,
+                amount: 0.5,
+                threshold: 0
+            })
+        );
+        assert_eq!("blur:sigma=2".parse(), Ok(FilterSpec::Blur { sigma: 2.0 }));
+        assert_eq!("blur:3".parse(), Ok(FilterSpec::Blur { sigma: 3.0 }));
+        assert_eq!("contrast:1.2".parse(), Ok(FilterSpec::Contrast(1.2)));
+        assert_eq!("grayscale".parse(), Ok(FilterSpec::Grayscale));
+        assert!("sharpness"
+            .parse::<FilterSpec>()
+            .unwrap_err()
+            .0
+            .contains("unknown filter"));
+        assert!("blur:radius=2"
+            .parse::<FilterSpec>()
+            .unwrap_err()
+            .0
+            .contains("radius"));
+        assert!("invert:2".parse::<FilterSpec>().is_err());
+        assert!("blur:sigma=-1".parse::<FilterSpec>().is_err());
+        assert!("blur:sigma=abc".parse::<FilterSpec>().is_err());
+    }
+
+    #[test]
+    fn colours_gravities_and_numbers_parse() {
+        assert_eq!("#ff8000".parse(), Ok(Rgb([255, 128, 0])));
+        assert_eq!("#fff".parse(), Ok(Rgb([255, 255, 255])));
+        assert_eq!("white".parse(), Ok(Rgb([255, 255, 255])));
+        assert!("#ff80".parse::<Rgb>().is_err());
+        assert!("#gg0000".parse::<Rgb>().is_err());
+        assert_eq!("bottom-right".parse(), Ok(Gravity::BottomRight));
+        assert_eq!("CENTER".parse(), Ok(Gravity::Center));
+        assert!("middle-left".parse::<Gravity>().is_err());
+        assert_eq!(Gravity::TopLeft.cells(), (0, 0));
+        assert_eq!(Gravity::Bottom.cells(), (1, 2));
+        assert!(parse_opacity("1.5").is_err());
+        assert!(parse_quality("0").is_err());
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+    }
+}

@@ -1,0 +1,111 @@
+//! The library's errors: setup errors that stop a run before it starts, and item errors that
+//! fail one photo while the batch goes on. Each carries the path it is about and says what the
+//! user can do.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A problem that stops the whole run before any photo is processed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No input was given.
+    #[error("no input given: name one or more photo files or folders")]
+    NoInputs,
+    /// An input path does not exist or cannot be read.
+    #[error("{path}: {source} (check the path and its permissions)")]
+    Input {
+        /// The input as given.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The output folder cannot be created.
+    #[error("cannot create output folder {path}: {source} (choose another folder with -o)")]
+    OutputDir {
+        /// The output folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// Two inputs would write the same output file.
+    #[error("{first} and {second} would both be written to {output}: rename one, or give them separate runs")]
+    OutputCollision {
+        /// The first input.
+        first: PathBuf,
+        /// The second input.
+        second: PathBuf,
+        /// The output both map to.
+        output: PathBuf,
+    },
+    /// An output would be written into an input folder, overwriting photos.
+    #[error("output folder {output} is inside input folder {input}: choose an output folder outside the inputs")]
+    OutputInsideInput {
+        /// The input folder.
+        input: PathBuf,
+        /// The output folder.
+        output: PathBuf,
+    },
+    /// The watermark font cannot be used.
+    #[error("font {path}: {reason} (give a TrueType or OpenType file with --font)")]
+    Font {
+        /// The font file, or `<bundled>`.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An option has a value the library cannot use.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Why one photo failed. The path travels beside it in [`crate::Failure`].
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ItemError {
+    /// The file could not be read.
+    #[error("cannot read: {0} (check that the file exists and is readable)")]
+    Read(String),
+    /// The bytes are not an image fanlight can read.
+    #[error("not a supported image: {0} (fanlight reads JPEG and PNG)")]
+    UnknownFormat(String),
+    /// The image is damaged or incomplete.
+    #[error("cannot decode: {0} (the file may be truncated or corrupt; re-export or re-copy it)")]
+    Decode(String),
+    /// The image is larger than the configured limit.
+    #[error("{width}x{height} is {pixels} pixels, over the limit of {limit} (raise --max-pixels if the image is trusted)")]
+    TooLarge {
+        /// Width from the header.
+        width: u32,
+        /// Height from the header.
+        height: u32,
+        /// `width × height`.
+        pixels: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The image could not be encoded.
+    #[error("cannot encode: {0}")]
+    Encode(String),
+    /// The output could not be written.
+    #[error(
+        "cannot write {path}: {reason} (check free space and permissions of the output folder)"
+    )]
+    Write {
+        /// The output path.
+        path: PathBuf,
+        /// The underlying error.
+        reason: String,
+    },
+    /// A bug: the stage panicked on this item.
+    #[error("internal error: {0} (please report this with the file)")]
+    Panic(String),
+    /// The run was stopped before this item was finished.
+    #[error("cancelled before it was finished")]
+    Cancelled,
+}
+
+impl ItemError {
+    /// A read error, worded for people.
+    pub fn read(err: &io::Error) -> Self {
+        ItemError::Read(err.to_string())
+    }
+}

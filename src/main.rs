@@ -1,0 +1,105 @@
+//! The `fanlight` command: parse, configure, run, print, exit. All logic lives in the library.
+
+mod cli;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Parser;
+use fanlight::metrics::progress::ProgressLine;
+use fanlight::metrics::table::summary;
+use fanlight::{CancelReason, Config, Report};
+
+use cli::{Cli, Command};
+
+/// Exit codes, as documented in the README.
+const EXIT_OK: u8 = 0;
+const EXIT_SOME_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+const EXIT_INTERRUPTED: u8 = 130;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // One line naming the option and what it accepts; clap's full text adds only a hint.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first}\n(see fanlight --help)");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let (config, quiet) = match &cli.command {
+        Some(Command::Convert(args)) => (args.to_config(), args.quiet),
+        None => match demo_config() {
+            Some(config) => (config, false),
+            None => {
+                eprintln!("error: no command given and no assets/photos folder here to demo on; try fanlight --help");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+    };
+    ExitCode::from(convert(&config, quiet))
+}
+
+/// The demo job on the bundled photos, found beside the working directory or the source tree.
+fn demo_config() -> Option<Config> {
+    let here = PathBuf::from("assets/photos");
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/photos");
+    let photos = [here, built].into_iter().find(|p| p.is_dir())?;
+    eprintln!(
+        "fanlight: no command given, so running the demo: {} -> output/ (fit 400x400, unsharp, watermark); see fanlight --help",
+        photos.display()
+    );
+    Some(Config::demo(vec![photos], "output"))
+}
+
+/// Runs `config`, printing progress, failures and the summary; returns the exit code.
+fn convert(config: &Config, quiet: bool) -> u8 {
+    install_interrupt_handler(config);
+    let show_progress = !quiet && std::io::stderr().is_terminal();
+    let mut progress = ProgressLine::new(show_progress);
+    let report = match fanlight::pipeline::run_with(config, &mut progress) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    progress.finish();
+    if !quiet {
+        eprint!("{}", summary(&report));
+        eprintln!("output: {}", config.output_dir.display());
+    }
+    exit_code(&report)
+}
+
+fn exit_code(report: &Report) -> u8 {
+    if report.cancel_reason == Some(CancelReason::Interrupted) {
+        EXIT_INTERRUPTED
+    } else if report.failed + report.cancelled > 0 {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// First Ctrl-C or SIGTERM: stop starting new work and drain. Second: leave at once (temporary
+/// files left behind are removed by the next run).
+fn install_interrupt_handler(config: &Config) {
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+    let cancel = config.cancel.clone();
+    let result = ctrlc::set_handler(move || {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+        eprintln!("\nfanlight: interrupted; finishing writes under way (Ctrl-C again to quit now)");
+        cancel.cancel(CancelReason::Interrupted);
+    });
+    if let Err(e) = result {
+        eprintln!("warning: cannot handle Ctrl-C cleanly: {e}");
+    }
+}

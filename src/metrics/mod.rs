@@ -1,0 +1,8 @@
+//! Stage clocks, the run report and its human-readable table.
+
+pub mod clock;
+pub mod progress;
+pub mod report;
+pub mod table;
+
+pub use report::{Report, StageReport};

@@ -1,0 +1,178 @@
+//! The outcome of a run: counts, failures, and per-stage figures computed from the workers'
+//! clocks.
+
+use std::time::Duration;
+
+use super::clock::WorkerClock;
+use crate::pipeline::{CancelReason, Failure, StageName};
+
+/// Per-stage figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageReport {
+    /// Which stage.
+    pub name: StageName,
+    /// Its worker count.
+    pub workers: usize,
+    /// Items it worked on (failed items passing through are not counted).
+    pub items: usize,
+    /// Total time its workers spent working.
+    pub busy: Duration,
+    /// Total time its workers waited for input.
+    pub starved: Duration,
+    /// Total time its workers waited to send (backpressure).
+    pub blocked: Duration,
+    /// Median time per item.
+    pub p50: Duration,
+    /// 95th percentile time per item.
+    pub p95: Duration,
+}
+
+impl StageReport {
+    /// Aggregates the clocks of one stage's workers.
+    #[must_use]
+    pub fn from_clocks(name: StageName, clocks: &[&WorkerClock]) -> Self {
+        let mut times: Vec<Duration> = clocks
+            .iter()
+            .flat_map(|c| c.spans.iter().map(|s| s.busy))
+            .collect();
+        times.sort_unstable();
+        StageReport {
+            name,
+            workers: clocks.len(),
+            items: times.len(),
+            busy: clocks.iter().map(|c| c.busy).sum(),
+            starved: clocks.iter().map(|c| c.starved).sum(),
+            blocked: clocks.iter().map(|c| c.blocked).sum(),
+            p50: percentile(&times, 50),
+            p95: percentile(&times, 95),
+        }
+    }
+
+    /// Share of the workers' available time (`wall × workers`) spent busy, 0–1.
+    #[must_use]
+    pub fn busy_share(&self, wall: Duration) -> f64 {
+        share(self.busy, wall, self.workers)
+    }
+
+    /// Share spent starved, 0–1.
+    #[must_use]
+    pub fn starved_share(&self, wall: Duration) -> f64 {
+        share(self.starved, wall, self.workers)
+    }
+
+    /// Share spent blocked, 0–1.
+    #[must_use]
+    pub fn blocked_share(&self, wall: Duration) -> f64 {
+        share(self.blocked, wall, self.workers)
+    }
+}
+
+fn share(part: Duration, wall: Duration, workers: usize) -> f64 {
+    let total = wall.as_secs_f64() * workers as f64;
+    if total > 0.0 {
+        part.as_secs_f64() / total
+    } else {
+        0.0
+    }
+}
+
+/// The nearest-rank percentile of sorted `times`.
+#[must_use]
+pub fn percentile(sorted: &[Duration], pct: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (pct * sorted.len()).div_ceil(100).max(1);
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+/// Everything a run reports.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Wall time from the first worker's start to the last item collected.
+    pub wall: Duration,
+    /// Cores available to the process.
+    pub cores: usize,
+    /// Photos found.
+    pub total: usize,
+    /// Photos written.
+    pub ok: usize,
+    /// Photos that failed (not counting cancelled ones).
+    pub failed: usize,
+    /// Photos not finished because the run was cancelled.
+    pub cancelled: usize,
+    /// Megapixels decoded.
+    pub megapixels_in: f64,
+    /// Megapixels written.
+    pub megapixels_out: f64,
+    /// Bytes written.
+    pub bytes_out: u64,
+    /// Per stage, in pipeline order.
+    pub stages: Vec<StageReport>,
+    /// Failed and cancelled photos, in input order.
+    pub failures: Vec<Failure>,
+    /// Why the run stopped early, if it did.
+    pub cancel_reason: Option<CancelReason>,
+    /// Every worker's clock, for traces and live views.
+    pub clocks: Vec<WorkerClock>,
+}
+
+impl Report {
+    /// Photos per second of wall time.
+    #[must_use]
+    pub fn images_per_sec(&self) -> f64 {
+        per_sec(self.ok as f64, self.wall)
+    }
+
+    /// Input megapixels per second of wall time.
+    #[must_use]
+    pub fn megapixels_per_sec(&self) -> f64 {
+        per_sec(self.megapixels_in, self.wall)
+    }
+
+    /// Total busy time of all stages over the wall time: how many cores' worth of work ran at
+    /// once on average, i.e. the speedup over running the same work sequentially.
+    #[must_use]
+    pub fn speedup(&self) -> f64 {
+        let busy: Duration = self.stages.iter().map(|s| s.busy).sum();
+        per_sec(busy.as_secs_f64(), self.wall)
+    }
+
+    /// Speedup divided by the cores: 1.0 means every core was busy all the time.
+    #[must_use]
+    pub fn efficiency(&self) -> f64 {
+        self.speedup() / self.cores.max(1) as f64
+    }
+
+    /// The stage whose workers were busiest, with its busy share.
+    #[must_use]
+    pub fn bottleneck(&self) -> Option<(&StageReport, f64)> {
+        self.stages
+            .iter()
+            .map(|s| (s, s.busy_share(self.wall)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+fn per_sec(amount: f64, wall: Duration) -> f64 {
+    let s = wall.as_secs_f64();
+    if s > 0.0 {
+        amount / s
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let ms: Vec<Duration> = (1..=20).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&ms, 50), Duration::from_millis(10));
+        assert_eq!(percentile(&ms, 95), Duration::from_millis(19));
+        assert_eq!(percentile(&ms[..1], 95), Duration::from_millis(1));
+        assert_eq!(percentile(&[], 50), Duration::ZERO);
+    }
+}

@@ -1,0 +1,78 @@
+//! Blending a coverage mask of one colour into a photo, touching only the mask's box.
+
+use super::raster::{Layout, Raster};
+use super::text::Mask;
+
+/// Blends `color` through `mask` at `opacity` (0–1) into `img`, with the mask's top-left corner at
+/// `(x, y)`; parts outside the photo are clipped. A grey photo stays grey only when the colour is
+/// grey: otherwise the caller should convert it to colour first.
+pub fn blend_mask(img: &mut Raster, mask: &Mask, x: i64, y: i64, color: [u8; 3], opacity: f32) {
+    let opacity = (opacity.clamp(0.0, 1.0) * 256.0).round() as u32;
+    let x0 = x.max(0);
+    let y0 = y.max(0);
+    let x1 = (x + i64::from(mask.width)).min(i64::from(img.width));
+    let y1 = (y + i64::from(mask.height)).min(i64::from(img.height));
+    if x0 >= x1 || y0 >= y1 || opacity == 0 {
+        return;
+    }
+    let ch = img.layout.channels();
+    let color_ch = img.layout.color_channels();
+    let stride = img.stride();
+    let span = (x1 - x0) as usize;
+    for py in y0..y1 {
+        let mrow = (py - y) as usize * mask.width as usize + (x0 - x) as usize;
+        let coverage = &mask.alpha[mrow..mrow + span];
+        let start = py as usize * stride + x0 as usize * ch;
+        let row = &mut img.data[start..start + span * ch];
+        for (px, &cov) in row.chunks_exact_mut(ch).zip(coverage) {
+            // Weight on a 0..=256 scale so full coverage at full opacity gives exactly the colour.
+            let a = (u32::from(cov) * opacity + 127) / 255;
+            if a == 0 {
+                continue;
+            }
+            for c in 0..color_ch {
+                let src = u32::from(px[c]);
+                let target = u32::from(if img.layout == Layout::Gray {
+                    color[0]
+                } else {
+                    color[c]
+                });
+                px[c] = ((src * (256 - a) + target * a + 128) >> 8) as u8;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mask(w: u32, h: u32, v: u8) -> Mask {
+        Mask {
+            width: w,
+            height: h,
+            alpha: vec![v; (w * h) as usize],
+        }
+    }
+
+    #[test]
+    fn full_cover_at_full_opacity_paints_the_colour_only_inside_the_box() {
+        let mut img = Raster::filled(10, 10, Layout::Rgb, 0);
+        blend_mask(&mut img, &mask(3, 2, 255), 4, 5, [255, 128, 0], 1.0);
+        assert_eq!(img.pixel(4, 5), [255, 128, 0]);
+        assert_eq!(img.pixel(6, 6), [255, 128, 0]);
+        assert_eq!(img.pixel(7, 6), [0, 0, 0]);
+        assert_eq!(img.pixel(4, 7), [0, 0, 0]);
+    }
+
+    #[test]
+    fn half_opacity_is_half_way_and_clipping_is_safe() {
+        let mut img = Raster::filled(4, 4, Layout::Rgba, 0);
+        blend_mask(&mut img, &mask(10, 10, 255), -3, -3, [200, 200, 200], 0.5);
+        assert_eq!(img.pixel(0, 0), [100, 100, 100, 0], "alpha untouched");
+        assert_eq!(img.pixel(3, 3), [100, 100, 100, 0]);
+        let mut img = Raster::filled(4, 4, Layout::Gray, 0);
+        blend_mask(&mut img, &mask(2, 2, 255), 10, 10, [255, 255, 255], 1.0);
+        assert!(img.data.iter().all(|&v| v == 0));
+    }
+}

@@ -1,0 +1,129 @@
+//! Decoding: file bytes to an upright [`Raster`], with the colour profile kept and the size limit
+//! checked from the header before any pixel is decoded.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
+
+use super::raster::{Layout, Raster};
+use crate::error::ItemError;
+
+/// The formats fanlight reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    /// JPEG.
+    Jpeg,
+    /// PNG.
+    Png,
+}
+
+impl ImageKind {
+    /// The usual file extension.
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "jpg",
+            ImageKind::Png => "png",
+        }
+    }
+
+    /// The kind a file extension names, if any (case-insensitive).
+    #[must_use]
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" | "jpe" => Some(ImageKind::Jpeg),
+            "png" => Some(ImageKind::Png),
+            _ => None,
+        }
+    }
+}
+
+/// A decoded photo and what travels with it.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The pixels, already rotated upright by the EXIF orientation.
+    pub raster: Raster,
+    /// The format found in the bytes (not the extension).
+    pub kind: ImageKind,
+    /// The embedded ICC colour profile, carried to the output.
+    pub icc: Option<Vec<u8>>,
+    /// Width and height as stored, before orientation.
+    pub stored_size: (u32, u32),
+}
+
+/// Decodes `bytes`; refuses images of more than `max_pixels` pixels before decoding them.
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, ItemError> {
+    if bytes.is_empty() {
+        return Err(ItemError::UnknownFormat("the file is empty".into()));
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ItemError::Read(e.to_string()))?;
+    let kind = match reader.format() {
+        Some(ImageFormat::Jpeg) => ImageKind::Jpeg,
+        Some(ImageFormat::Png) => ImageKind::Png,
+        Some(other) => {
+            return Err(ItemError::UnknownFormat(format!(
+                "{other:?} files are not supported"
+            )))
+        }
+        None => {
+            return Err(ItemError::UnknownFormat(
+                "the content is not a JPEG or PNG image".into(),
+            ))
+        }
+    };
+    let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > max_pixels {
+        return Err(ItemError::TooLarge {
+            width,
+            height,
+            pixels,
+            limit: max_pixels,
+        });
+    }
+    if pixels == 0 {
+        return Err(ItemError::Decode(
+            "the header declares an empty image".into(),
+        ));
+    }
+    let icc = decoder.icc_profile().ok().flatten();
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    image.apply_orientation(orientation);
+    Ok(Decoded {
+        raster: to_raster(image),
+        kind,
+        icc,
+        stored_size: (width, height),
+    })
+}
+
+fn decode_error(err: image::ImageError) -> ItemError {
+    match err {
+        image::ImageError::Limits(e) => ItemError::Decode(format!("over the memory limit: {e}")),
+        image::ImageError::Unsupported(e) => ItemError::UnknownFormat(e.to_string()),
+        other => ItemError::Decode(other.to_string()),
+    }
+}
+
+/// Converts any decoded image to 8-bit grey, RGB or RGBA.
+fn to_raster(image: DynamicImage) -> Raster {
+    let (w, h) = (image.width(), image.height());
+    match image {
+        DynamicImage::ImageLuma8(b) => Raster::from_vec(w, h, Layout::Gray, b.into_raw()),
+        DynamicImage::ImageRgb8(b) => Raster::from_vec(w, h, Layout::Rgb, b.into_raw()),
+        DynamicImage::ImageRgba8(b) => Raster::from_vec(w, h, Layout::Rgba, b.into_raw()),
+        DynamicImage::ImageLuma16(_) => {
+            Raster::from_vec(w, h, Layout::Gray, image.to_luma8().into_raw())
+        }
+        other if other.color().has_alpha() => {
+            Raster::from_vec(w, h, Layout::Rgba, other.to_rgba8().into_raw())
+        }
+        other => Raster::from_vec(w, h, Layout::Rgb, other.to_rgb8().into_raw()),
+    }
+}

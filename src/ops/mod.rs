@@ -1,0 +1,11 @@
+//! Pure image operations: no channels, files or threads, so each can be tested, benchmarked and
+//! reused alone.
+
+pub mod blend;
+pub mod blur;
+pub mod decode;
+pub mod encode;
+pub mod filters;
+pub mod raster;
+pub mod resize;
+pub mod text;

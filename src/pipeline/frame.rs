@@ -1,0 +1,151 @@
+//! What travels through the channels: a [`Frame`] being worked on, or a [`Failure`] on its way to
+//! `collect`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::error::ItemError;
+use crate::ops::decode::ImageKind;
+use crate::ops::raster::Raster;
+
+/// The stages of the pipeline, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StageName {
+    /// Walking the inputs (a failure here means the path could not be listed).
+    Discover,
+    /// Reading, decoding, orienting.
+    Load,
+    /// Resampling to the target size.
+    Resize,
+    /// The filter chain.
+    Filter,
+    /// The watermark overlay.
+    Watermark,
+    /// Encoding and the atomic write.
+    Write,
+}
+
+impl StageName {
+    /// The working stages, in pipeline order.
+    pub const WORKING: [StageName; 5] = [
+        StageName::Load,
+        StageName::Resize,
+        StageName::Filter,
+        StageName::Watermark,
+        StageName::Write,
+    ];
+
+    /// Lower-case name, as in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageName::Discover => "discover",
+            StageName::Load => "load",
+            StageName::Resize => "resize",
+            StageName::Filter => "filter",
+            StageName::Watermark => "watermark",
+            StageName::Write => "write",
+        }
+    }
+}
+
+impl fmt::Display for StageName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One input photo's identity, fixed before the run starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Position in the sorted input list: stable whatever the scheduling.
+    pub id: usize,
+    /// The file to read.
+    pub src: PathBuf,
+    /// The file to write.
+    pub dst: PathBuf,
+}
+
+/// A photo on its way through the stages.
+#[derive(Debug)]
+pub struct Frame {
+    /// Which input this is.
+    pub job: Arc<Job>,
+    /// The pixels; `None` before `load` and after `write`.
+    pub image: Option<Raster>,
+    /// The format found in the input's bytes.
+    pub kind: Option<ImageKind>,
+    /// The input's ICC profile, carried to the output.
+    pub icc: Option<Vec<u8>>,
+    /// Input size in pixels (as stored), for throughput figures.
+    pub input_size: (u32, u32),
+    /// What `write` produced.
+    pub written: Option<Written>,
+}
+
+impl Frame {
+    /// A frame for `job`, not yet loaded.
+    #[must_use]
+    pub fn new(job: Arc<Job>) -> Self {
+        Frame {
+            job,
+            image: None,
+            kind: None,
+            icc: None,
+            input_size: (0, 0),
+            written: None,
+        }
+    }
+
+    /// The image; stages after `load` rely on it being present.
+    ///
+    /// # Panics
+    /// If called before `load` (a wiring bug, caught by the stage's panic guard).
+    pub fn image_mut(&mut self) -> &mut Raster {
+        self.image.as_mut().expect("frame has an image after load")
+    }
+}
+
+/// The output of a finished photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Output width in pixels.
+    pub width: u32,
+    /// Output height in pixels.
+    pub height: u32,
+    /// File size in bytes.
+    pub bytes: u64,
+}
+
+/// A photo that failed (or was cancelled), with the stage and the reason.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Which input.
+    pub job: Arc<Job>,
+    /// Where it failed.
+    pub stage: StageName,
+    /// Why.
+    pub error: ItemError,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} failed: {}",
+            self.job.src.display(),
+            self.stage,
+            self.error
+        )
+    }
+}
+
+/// What the channels carry.
+#[derive(Debug)]
+pub enum Item {
+    /// Still being processed (or, after `write`, done).
+    Frame(Frame),
+    /// Failed or cancelled; passed along untouched to `collect`.
+    Failed(Failure),
+}

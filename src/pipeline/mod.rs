@@ -1,0 +1,322 @@
+//! The wiring: the only place that creates channels and threads, so the whole graph is on one
+//! screen.
+//!
+//! ```text
+//! discover ─► load ×L ─► resize ×1 ─► filter ×N ─► watermark ×1 ─► write ×W ─► collect
+//! ```
+//!
+//! Every arrow is a bounded channel. Shutdown is by disconnection: `discover` drops its sender
+//! after the last job, each worker ends when its input is empty and disconnected and then drops
+//! its own sender, so channels close in pipeline order and every item in flight is delivered.
+
+mod cancel;
+mod frame;
+mod worker;
+
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+
+pub use cancel::{CancelReason, CancelToken};
+pub use frame::{Failure, Frame, Item, Job, StageName, Written};
+pub use worker::Stage;
+use worker::{serve, Context};
+
+use crate::config::Config;
+use crate::error::{Error, ItemError};
+use crate::metrics::clock::WorkerClock;
+use crate::metrics::{Report, StageReport};
+use crate::ops::filters::FilterScratch;
+use crate::ops::resize::Resizer;
+use crate::stages::{discover, filter, load, resize, watermark, write};
+
+/// Progress as `collect` sees it, after each finished photo.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Photos found.
+    pub total: usize,
+    /// Photos finished (written, failed or cancelled).
+    pub done: usize,
+    /// Photos written.
+    pub ok: usize,
+    /// Photos failed or cancelled.
+    pub failed: usize,
+    /// Megapixels decoded so far.
+    pub megapixels: f64,
+    /// Time since the workers started.
+    pub elapsed: Duration,
+}
+
+/// Receives progress while a run goes on (the command line's progress line, for instance).
+pub trait Observer {
+    /// After each finished photo; `failure` is set when it failed.
+    fn item_done(&mut self, progress: &Progress, failure: Option<&Failure>);
+}
+
+impl Observer for () {
+    fn item_done(&mut self, _: &Progress, _: Option<&Failure>) {}
+}
+
+/// Runs the pipeline over `config`, calling `observer` as photos finish.
+///
+/// Setup problems (no inputs, output collisions, a bad font) are returned as errors before any
+/// photo is touched; problems with single photos are reported in the [`Report`].
+pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, Error> {
+    let jobs = discover::plan(config)?;
+    std::fs::create_dir_all(&config.output_dir).map_err(|source| Error::OutputDir {
+        path: config.output_dir.clone(),
+        source,
+    })?;
+    write::remove_stale_temps(&config.output_dir);
+    let prepared = config
+        .watermark
+        .as_ref()
+        .map(watermark::prepare)
+        .transpose()?;
+    let filters: Arc<[_]> = config.filters.clone().into();
+
+    let workers = config.workers;
+    let (n_load, n_filter, n_write) = (
+        workers.load.max(1),
+        workers.filter.max(1),
+        workers.write.max(1),
+    );
+    let capacity = |consumers: usize| config.queue_capacity.unwrap_or(2 * consumers).max(1);
+    let total = jobs.len();
+    let ctx = Context {
+        cancel: config.cancel.clone(),
+        fail_fast: config.fail_fast,
+        inject: config.inject.clone(),
+        epoch: Instant::now(),
+    };
+
+    let (jobs_tx, jobs_rx) = bounded::<Item>(capacity(n_load));
+    let (loaded_tx, loaded_rx) = bounded::<Item>(capacity(1));
+    let (resized_tx, resized_rx) = bounded::<Item>(capacity(n_filter));
+    let (filtered_tx, filtered_rx) = bounded::<Item>(capacity(1));
+    let (marked_tx, marked_rx) = bounded::<Item>(capacity(n_write));
+    let (done_tx, done_rx) = bounded::<Item>(capacity(1));
+
+    let (clocks, collected) = thread::scope(|s| {
+        let ctx = &ctx;
+        let mut handles = Vec::new();
+
+        let cancel = config.cancel.clone();
+        spawn(s, "discover".to_string(), move || {
+            for job in jobs {
+                let job = Arc::new(job);
+                // After cancellation the remaining jobs go straight to collect as cancelled.
+                let item = if cancel.is_cancelled() {
+                    Item::Failed(Failure {
+                        job,
+                        stage: StageName::Discover,
+                        error: ItemError::Cancelled,
+                    })
+                } else {
+                    Item::Frame(Frame::new(job))
+                };
+                if jobs_tx.send(item).is_err() {
+                    break;
+                }
+            }
+            // jobs_tx drops here: the load pool drains and ends.
+        });
+
+        for i in 0..n_load {
+            let stage = load::Load {
+                max_pixels: config.max_pixels,
+            };
+            handles.push(pool_worker(
+                s,
+                stage,
+                i,
+                jobs_rx.clone(),
+                loaded_tx.clone(),
+                ctx,
+            ));
+        }
+        let stage = resize::Resize {
+            spec: config.resize,
+            enlarge: config.enlarge,
+            resizer: Resizer::default(),
+        };
+        handles.push(pool_worker(s, stage, 0, loaded_rx, resized_tx, ctx));
+        for i in 0..n_filter {
+            let stage = filter::Filter {
+                filters: filters.clone(),
+                scratch: FilterScratch::default(),
+            };
+            handles.push(pool_worker(
+                s,
+                stage,
+                i,
+                resized_rx.clone(),
+                filtered_tx.clone(),
+                ctx,
+            ));
+        }
+        let stage = watermark::Watermark {
+            prepared: prepared.clone(),
+        };
+        handles.push(pool_worker(s, stage, 0, filtered_rx, marked_tx, ctx));
+        for i in 0..n_write {
+            let stage = write::Write {
+                output: config.output,
+            };
+            handles.push(pool_worker(
+                s,
+                stage,
+                i,
+                marked_rx.clone(),
+                done_tx.clone(),
+                ctx,
+            ));
+        }
+        // The coordinator keeps no channel ends of its own except the final receiver: otherwise
+        // the pools would never see their input disconnect and the run would hang.
+        drop((
+            jobs_rx,
+            loaded_tx,
+            resized_rx,
+            filtered_tx,
+            marked_rx,
+            done_tx,
+        ));
+
+        let collected = collect(&done_rx, total, ctx.epoch, observer);
+        let clocks: Vec<WorkerClock> = handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .expect("worker loop never panics outside its guard")
+            })
+            .collect();
+        (clocks, collected)
+    });
+
+    Ok(build_report(
+        config,
+        total,
+        ctx.epoch.elapsed(),
+        clocks,
+        collected,
+    ))
+}
+
+/// Spawns a named scoped thread.
+fn spawn<'scope, T: Send + 'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    name: String,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> thread::ScopedJoinHandle<'scope, T> {
+    thread::Builder::new()
+        .name(name)
+        .spawn_scoped(s, f)
+        .expect("the OS can start a pipeline thread")
+}
+
+/// Spawns one worker of `stage` named like `filter-3`.
+fn pool_worker<'scope, S: Stage + Send + 'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    stage: S,
+    index: usize,
+    rx: Receiver<Item>,
+    tx: Sender<Item>,
+    ctx: &'scope Context,
+) -> thread::ScopedJoinHandle<'scope, WorkerClock> {
+    spawn(s, format!("{}-{index}", S::NAME), move || {
+        serve(stage, index, &rx, &tx, ctx)
+    })
+}
+
+/// What `collect` gathered.
+struct Collected {
+    ok: usize,
+    megapixels_in: f64,
+    megapixels_out: f64,
+    bytes_out: u64,
+    failures: Vec<Failure>,
+}
+
+/// Receives every finished item until the last `write` worker has gone.
+fn collect(
+    done_rx: &Receiver<Item>,
+    total: usize,
+    epoch: Instant,
+    observer: &mut dyn Observer,
+) -> Collected {
+    let mut c = Collected {
+        ok: 0,
+        megapixels_in: 0.0,
+        megapixels_out: 0.0,
+        bytes_out: 0,
+        failures: Vec::new(),
+    };
+    for item in done_rx.iter() {
+        let failure = match item {
+            Item::Frame(frame) => {
+                c.ok += 1;
+                let (w, h) = frame.input_size;
+                c.megapixels_in += f64::from(w) * f64::from(h) / 1e6;
+                if let Some(written) = &frame.written {
+                    c.megapixels_out += f64::from(written.width) * f64::from(written.height) / 1e6;
+                    c.bytes_out += written.bytes;
+                }
+                None
+            }
+            Item::Failed(failure) => {
+                c.failures.push(failure);
+                c.failures.last()
+            }
+        };
+        let progress = Progress {
+            total,
+            done: c.ok + c.failures.len(),
+            ok: c.ok,
+            failed: c.failures.len(),
+            megapixels: c.megapixels_in,
+            elapsed: epoch.elapsed(),
+        };
+        observer.item_done(&progress, failure);
+    }
+    c
+}
+
+fn build_report(
+    config: &Config,
+    total: usize,
+    wall: Duration,
+    clocks: Vec<WorkerClock>,
+    mut collected: Collected,
+) -> Report {
+    collected.failures.sort_by_key(|f| f.job.id);
+    let stages = StageName::WORKING
+        .iter()
+        .map(|&name| {
+            let mine: Vec<&WorkerClock> = clocks.iter().filter(|c| c.stage == name).collect();
+            StageReport::from_clocks(name, &mine)
+        })
+        .collect();
+    let cancelled = collected
+        .failures
+        .iter()
+        .filter(|f| matches!(f.error, ItemError::Cancelled))
+        .count();
+    Report {
+        wall,
+        cores: crate::config::cores(),
+        total,
+        ok: collected.ok,
+        failed: collected.failures.len() - cancelled,
+        cancelled,
+        megapixels_in: collected.megapixels_in,
+        megapixels_out: collected.megapixels_out,
+        bytes_out: collected.bytes_out,
+        stages,
+        failures: collected.failures,
+        cancel_reason: config.cancel.reason(),
+        clocks,
+    }
+}

@@ -1,0 +1,114 @@
+//! The instrumented worker loop shared by every stage: receive, work under a panic guard, send,
+//! and clock all three.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::cancel::{CancelReason, CancelToken};
+use super::frame::{Failure, Frame, Item, StageName};
+use crate::config::Injector;
+use crate::error::ItemError;
+use crate::metrics::clock::{Span, WorkerClock};
+
+/// A stage's per-item work. Stateful so a worker can keep buffers between items; testable
+/// without threads or channels.
+pub trait Stage {
+    /// Which stage this is.
+    const NAME: StageName;
+
+    /// Does this stage's work on one photo.
+    fn process(&mut self, frame: Frame) -> Result<Frame, ItemError>;
+}
+
+/// What every worker shares.
+pub(crate) struct Context {
+    pub cancel: CancelToken,
+    pub fail_fast: bool,
+    pub inject: Option<Injector>,
+    pub epoch: Instant,
+}
+
+/// Serves `rx` until every upstream sender is gone, then returns this worker's clock.
+///
+/// Failed items pass through untouched; once the run is cancelled, frames become cancelled
+/// failures without being worked on. A panic fails only the item it happened on.
+pub(crate) fn serve<S: Stage>(
+    mut stage: S,
+    worker: usize,
+    rx: &Receiver<Item>,
+    tx: &Sender<Item>,
+    ctx: &Context,
+) -> WorkerClock {
+    let mut clock = WorkerClock::new(S::NAME, worker);
+    let mut waiting_since = Instant::now();
+    while let Ok(item) = rx.recv() {
+        let received = Instant::now();
+        clock.starved += received - waiting_since;
+        let out = match item {
+            Item::Failed(failure) => Item::Failed(failure),
+            Item::Frame(frame) if ctx.cancel.is_cancelled() => Item::Failed(Failure {
+                job: frame.job,
+                stage: S::NAME,
+                error: ItemError::Cancelled,
+            }),
+            Item::Frame(frame) => {
+                let out = process_guarded(&mut stage, frame, ctx);
+                let done = Instant::now();
+                clock.busy += done - received;
+                clock.spans.push(Span {
+                    item: match &out {
+                        Item::Frame(f) => f.job.id,
+                        Item::Failed(f) => f.job.id,
+                    },
+                    start: received - ctx.epoch,
+                    busy: done - received,
+                });
+                out
+            }
+        };
+        let sending = Instant::now();
+        if tx.send(out).is_err() {
+            // Only possible if `collect` is gone, which means the run is already over.
+            break;
+        }
+        waiting_since = Instant::now();
+        clock.blocked += waiting_since - sending;
+    }
+    clock
+}
+
+/// Runs one item through `stage` under `catch_unwind`, turning errors and panics into failures.
+fn process_guarded<S: Stage>(stage: &mut S, frame: Frame, ctx: &Context) -> Item {
+    let job = frame.job.clone();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        if let Some(inject) = &ctx.inject {
+            inject(S::NAME, job.id, &job.src);
+        }
+        stage.process(frame)
+    }));
+    let error = match result {
+        Ok(Ok(frame)) => return Item::Frame(frame),
+        Ok(Err(error)) => error,
+        Err(panic) => ItemError::Panic(format!("in stage {}: {}", S::NAME, panic_message(&*panic))),
+    };
+    if ctx.fail_fast {
+        ctx.cancel.cancel(CancelReason::FailFast);
+    }
+    Item::Failed(Failure {
+        job,
+        stage: S::NAME,
+        error,
+    })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
+}

@@ -1,0 +1,112 @@
+//! `write`: encode, then write atomically: a temporary file in the destination folder, synced,
+//! renamed into place only when complete. A failed write removes its temporary file.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::config::{Format, OutputSpec};
+use crate::error::ItemError;
+use crate::ops::decode::ImageKind;
+use crate::ops::encode::encode;
+use crate::pipeline::{Frame, Stage, StageName, Written};
+
+/// Every temporary output ends with this, so stale ones can be found and removed.
+pub const TEMP_SUFFIX: &str = ".fanlight-tmp";
+
+/// The write stage of one worker.
+pub struct Write {
+    /// Format and quality.
+    pub output: OutputSpec,
+}
+
+impl Stage for Write {
+    const NAME: StageName = StageName::Write;
+
+    fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
+        let img = frame.image.take().expect("frame has an image after load");
+        let kind = output_kind(self.output.format, &frame.job.dst, frame.kind);
+        let bytes = encode(&img, kind, self.output.quality, frame.icc.as_deref())?;
+        write_atomically(&frame.job.dst, &bytes)?;
+        frame.written = Some(Written {
+            width: img.width,
+            height: img.height,
+            bytes: bytes.len() as u64,
+        });
+        frame.icc = None;
+        Ok(frame)
+    }
+}
+
+/// The format to encode: the requested one, else the output name's, else the input's.
+#[must_use]
+pub fn output_kind(format: Format, dst: &Path, input: Option<ImageKind>) -> ImageKind {
+    match format {
+        Format::Jpeg => ImageKind::Jpeg,
+        Format::Png => ImageKind::Png,
+        Format::Same => dst
+            .extension()
+            .and_then(|e| ImageKind::from_extension(&e.to_string_lossy()))
+            .or(input)
+            .unwrap_or(ImageKind::Png),
+    }
+}
+
+/// The temporary name beside `dst`: hidden, with the process id, ending in [`TEMP_SUFFIX`].
+#[must_use]
+pub fn temp_path(dst: &Path) -> PathBuf {
+    let name = dst
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    dst.with_file_name(format!(".{name}.{}{TEMP_SUFFIX}", std::process::id()))
+}
+
+/// Writes `bytes` to `dst` so that `dst` is either absent, as before, or complete.
+pub fn write_atomically(dst: &Path, bytes: &[u8]) -> Result<(), ItemError> {
+    let fail = |e: std::io::Error| ItemError::Write {
+        path: dst.to_path_buf(),
+        reason: e.to_string(),
+    };
+    if let Some(parent) = dst.parent() {
+        fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let tmp = temp_path(dst);
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_data()?;
+        drop(file);
+        fs::rename(&tmp, dst)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    Ok(())
+}
+
+/// Removes temporary files left below `dir` by an earlier run that was killed; returns how many.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if kind.is_dir() {
+            removed += remove_stale_temps(&entry.path());
+        } else if kind.is_file()
+            && name.starts_with('.')
+            && name.ends_with(TEMP_SUFFIX)
+            && fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
