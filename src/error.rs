@@ -106,6 +106,12 @@ pub enum ItemError {
 impl ItemError {
     /// A read error, worded for people.
     pub fn read(err: &io::Error) -> Self {
-        ItemError::Read(err.to_string())
+        ItemError::Read(one_line(&err.to_string()))
     }
+}
+
+/// Folds a library's message onto one line (some end in a newline or span several).
+#[must_use]
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use super::raster::{Layout, Raster};
-use crate::error::ItemError;
+use crate::error::{one_line, ItemError};
 
 /// The formats fanlight reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, ItemError> {
     }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| ItemError::Read(e.to_string()))?;
+        .map_err(|e| ItemError::read(&e))?;
     let kind = match reader.format() {
         Some(ImageFormat::Jpeg) => ImageKind::Jpeg,
         Some(ImageFormat::Png) => ImageKind::Png,
@@ -105,9 +105,11 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, ItemError> {
 
 fn decode_error(err: image::ImageError) -> ItemError {
     match err {
-        image::ImageError::Limits(e) => ItemError::Decode(format!("over the memory limit: {e}")),
-        image::ImageError::Unsupported(e) => ItemError::UnknownFormat(e.to_string()),
-        other => ItemError::Decode(other.to_string()),
+        image::ImageError::Limits(e) => {
+            ItemError::Decode(one_line(&format!("over the memory limit: {e}")))
+        }
+        image::ImageError::Unsupported(e) => ItemError::UnknownFormat(one_line(&e.to_string())),
+        other => ItemError::Decode(one_line(&other.to_string())),
     }
 }
 

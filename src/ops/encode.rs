@@ -6,7 +6,7 @@ use jpeg_encoder::{ColorType, Encoder};
 
 use super::decode::ImageKind;
 use super::raster::{Layout, Raster};
-use crate::error::ItemError;
+use crate::error::{one_line, ItemError};
 
 /// Encodes `raster` as `kind`; JPEG uses `quality` (1–100). `icc` is embedded when given.
 ///
@@ -50,7 +50,7 @@ fn encode_jpeg(raster: &Raster, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u
     }
     encoder
         .encode(data, width, height, color)
-        .map_err(|e| ItemError::Encode(e.to_string()))?;
+        .map_err(|e| ItemError::Encode(one_line(&e.to_string())))?;
     Ok(out)
 }
 
@@ -81,7 +81,7 @@ fn encode_png(raster: &Raster, icc: Option<&[u8]>) -> Result<Vec<u8>, ItemError>
     };
     encoder
         .write_image(&raster.data, raster.width, raster.height, color)
-        .map_err(|e| ItemError::Encode(e.to_string()))?;
+        .map_err(|e| ItemError::Encode(one_line(&e.to_string())))?;
     Ok(out)
 }
 

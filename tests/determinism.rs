@@ -1,0 +1,43 @@
+//! Output bytes depend only on the photo and the options, never on worker counts or queue sizes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use fanlight::{Config, Workers};
+
+fn j1_like(out: &std::path::Path, workers: usize, queue: Option<usize>) -> Config {
+    let mut config = Config::new(vec![bundled_photos()], out);
+    config.resize = Some("600x600".parse().unwrap());
+    config.filters = vec!["unsharp:sigma=1.0,amount=1.0".parse().unwrap()];
+    config.watermark = Some(fanlight::WatermarkSpec {
+        font_size: 24.0,
+        ..fanlight::WatermarkSpec::new("(c) Example")
+    });
+    config.output.format = fanlight::Format::Jpeg;
+    config.workers = Workers {
+        load: workers,
+        filter: workers,
+        write: workers,
+    };
+    config.queue_capacity = queue;
+    config
+}
+
+#[test]
+fn one_worker_and_eight_workers_write_byte_identical_files() {
+    let tmp = tempdir();
+    let one = tmp.path().join("one");
+    let eight = tmp.path().join("eight");
+    let r1 = run_watched(j1_like(&one, 1, Some(1)), Duration::from_secs(120));
+    let r8 = run_watched(j1_like(&eight, 8, None), Duration::from_secs(120));
+    assert_eq!((r1.ok, r8.ok), (7, 7));
+    let files = files_below(&one);
+    assert_eq!(files, files_below(&eight));
+    for f in &files {
+        let a = std::fs::read(one.join(f)).unwrap();
+        let b = std::fs::read(eight.join(f)).unwrap();
+        assert!(a == b, "{} differs between 1 and 8 workers", f.display());
+    }
+}
