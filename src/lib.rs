@@ -18,6 +18,7 @@
 
 pub mod config;
 pub mod error;
+pub mod golden;
 pub mod metrics;
 pub mod ops;
 pub mod pipeline;
