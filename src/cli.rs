@@ -114,9 +114,35 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "N", default_value_t = 268_402_689)]
     pub max_pixels: u64,
 
+    /// Live view on standard error: auto (bar on a terminal, nothing otherwise), bar, stages
+    /// (one line per stage), none.
+    #[arg(long, value_name = "MODE", default_value = "auto")]
+    pub progress: ProgressArg,
+
+    /// Write a JSON report of the run (schema in the README).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Write a Chrome trace of the run (open in Perfetto or chrome://tracing).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+
     /// Print only errors.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// `--progress` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressArg {
+    /// A bar when standard error is a terminal, nothing otherwise.
+    Auto,
+    /// The overall bar.
+    Bar,
+    /// The bar and one line per stage.
+    Stages,
+    /// Nothing live.
+    None,
 }
 
 impl ConvertArgs {

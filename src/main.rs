@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
-use fanlight::metrics::progress::ProgressLine;
+use fanlight::metrics::json::{report_json, trace_json};
+use fanlight::metrics::progress::{LiveView, ViewMode};
 use fanlight::metrics::table::summary;
 use fanlight::{CancelReason, Config, Report};
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, ProgressArg};
 
 /// Exit codes, as documented in the README.
 const EXIT_OK: u8 = 0;
@@ -32,17 +33,38 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let (config, quiet) = match &cli.command {
-        Some(Command::Convert(args)) => (args.to_config(), args.quiet),
+    let run = match &cli.command {
+        Some(Command::Convert(args)) => Run {
+            config: args.to_config(),
+            quiet: args.quiet,
+            progress: args.progress,
+            report: args.report.clone(),
+            trace: args.trace.clone(),
+        },
         None => match demo_config() {
-            Some(config) => (config, false),
+            Some(config) => Run {
+                config,
+                quiet: false,
+                progress: ProgressArg::Auto,
+                report: None,
+                trace: None,
+            },
             None => {
                 eprintln!("error: no command given and no assets/photos folder here to demo on; try fanlight --help");
                 return ExitCode::from(EXIT_USAGE);
             }
         },
     };
-    ExitCode::from(convert(&config, quiet))
+    ExitCode::from(convert(&run))
+}
+
+/// A conversion and how to present it.
+struct Run {
+    config: Config,
+    quiet: bool,
+    progress: ProgressArg,
+    report: Option<PathBuf>,
+    trace: Option<PathBuf>,
 }
 
 /// The demo job on the bundled photos, found beside the working directory or the source tree.
@@ -57,24 +79,45 @@ fn demo_config() -> Option<Config> {
     Some(Config::demo(vec![photos], "output"))
 }
 
-/// Runs `config`, printing progress, failures and the summary; returns the exit code.
-fn convert(config: &Config, quiet: bool) -> u8 {
+/// Runs the conversion, printing progress, failures and the summary; returns the exit code.
+fn convert(run: &Run) -> u8 {
+    let config = &run.config;
     install_interrupt_handler(config);
-    let show_progress = !quiet && std::io::stderr().is_terminal();
-    let mut progress = ProgressLine::new(show_progress);
-    let report = match fanlight::pipeline::run_with(config, &mut progress) {
+    let terminal = std::io::stderr().is_terminal();
+    // Control characters only ever go to a terminal.
+    let mode = match run.progress {
+        _ if run.quiet || !terminal => ViewMode::None,
+        ProgressArg::Auto | ProgressArg::Bar => ViewMode::Bar,
+        ProgressArg::Stages => ViewMode::Stages,
+        ProgressArg::None => ViewMode::None,
+    };
+    let mut view = LiveView::new(mode);
+    let report = match fanlight::pipeline::run_with(config, &mut view) {
         Ok(report) => report,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_USAGE;
         }
     };
-    progress.finish();
-    if !quiet {
+    view.finish();
+    if !run.quiet {
         eprint!("{}", summary(&report));
         eprintln!("output: {}", config.output_dir.display());
     }
-    exit_code(&report)
+    let mut code = exit_code(&report);
+    let documents = [
+        (&run.report, report_json(&report)),
+        (&run.trace, trace_json(&report)),
+    ];
+    for (path, doc) in documents {
+        let Some(path) = path else { continue };
+        let text = serde_json::to_string_pretty(&doc).expect("JSON serialises");
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            code = code.max(EXIT_USAGE);
+        }
+    }
+    code
 }
 
 fn exit_code(report: &Report) -> u8 {

@@ -23,8 +23,10 @@ pub struct WorkerClock {
     pub stage: StageName,
     /// Its index within the stage's pool.
     pub worker: usize,
-    /// Time spent working.
+    /// Wall time spent working (includes time the OS gave the core to another thread).
     pub busy: Duration,
+    /// CPU time this thread used while working.
+    pub cpu: Duration,
     /// Time spent waiting for input.
     pub starved: Duration,
     /// Time spent waiting for room downstream.
@@ -41,9 +43,49 @@ impl WorkerClock {
             stage,
             worker,
             busy: Duration::ZERO,
+            cpu: Duration::ZERO,
             starved: Duration::ZERO,
             blocked: Duration::ZERO,
             spans: Vec::new(),
         }
+    }
+}
+
+/// CPU time used so far by the calling thread; zero where the platform has no such clock.
+#[must_use]
+pub fn thread_cpu_time() -> Duration {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the OS knows.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        if rc == 0 {
+            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    Duration::ZERO
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn the_thread_cpu_clock_advances_with_work_not_with_sleep() {
+        let start = thread_cpu_time();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        let worked = thread_cpu_time() - start;
+        assert!(worked > Duration::ZERO);
+        let before_sleep = thread_cpu_time();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(thread_cpu_time() - before_sleep < Duration::from_millis(25));
     }
 }

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
+use std::path::PathBuf;
+
 use super::clock::WorkerClock;
+use super::live::QueueStats;
 use crate::pipeline::{CancelReason, Failure, StageName};
 
 /// Per-stage figures.
@@ -15,8 +18,10 @@ pub struct StageReport {
     pub workers: usize,
     /// Items it worked on (failed items passing through are not counted).
     pub items: usize,
-    /// Total time its workers spent working.
+    /// Total wall time its workers spent working.
     pub busy: Duration,
+    /// Total CPU time its workers used while working.
+    pub cpu: Duration,
     /// Total time its workers waited for input.
     pub starved: Duration,
     /// Total time its workers waited to send (backpressure).
@@ -41,6 +46,7 @@ impl StageReport {
             workers: clocks.len(),
             items: times.len(),
             busy: clocks.iter().map(|c| c.busy).sum(),
+            cpu: clocks.iter().map(|c| c.cpu).sum(),
             starved: clocks.iter().map(|c| c.starved).sum(),
             blocked: clocks.iter().map(|c| c.blocked).sum(),
             p50: percentile(&times, 50),
@@ -113,8 +119,12 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Why the run stopped early, if it did.
     pub cancel_reason: Option<CancelReason>,
-    /// Every worker's clock, for traces and live views.
+    /// Every worker's clock, for traces.
     pub clocks: Vec<WorkerClock>,
+    /// Sampled depth of every queue, in pipeline order.
+    pub queues: Vec<QueueStats>,
+    /// Input paths by item id.
+    pub inputs: Vec<PathBuf>,
 }
 
 impl Report {
@@ -130,12 +140,19 @@ impl Report {
         per_sec(self.megapixels_in, self.wall)
     }
 
-    /// Total busy time of all stages over the wall time: how many cores' worth of work ran at
-    /// once on average, i.e. the speedup over running the same work sequentially.
+    /// Total work of all stages over the wall time: how many cores' worth of work ran at once
+    /// on average, i.e. the speedup over running the same work sequentially. Work is measured as
+    /// CPU time where the platform has a thread CPU clock (so time spent waiting for a core is
+    /// not counted twice), else as busy wall time.
     #[must_use]
     pub fn speedup(&self) -> f64 {
-        let busy: Duration = self.stages.iter().map(|s| s.busy).sum();
-        per_sec(busy.as_secs_f64(), self.wall)
+        let cpu: Duration = self.stages.iter().map(|s| s.cpu).sum();
+        let work = if cpu.is_zero() {
+            self.stages.iter().map(|s| s.busy).sum()
+        } else {
+            cpu
+        };
+        per_sec(work.as_secs_f64(), self.wall)
     }
 
     /// Speedup divided by the cores: 1.0 means every core was busy all the time.

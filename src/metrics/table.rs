@@ -10,17 +10,20 @@ use crate::pipeline::StageName;
 pub fn summary(report: &Report) -> String {
     let mut out = String::new();
     let wall = report.wall;
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "{} photos in {:.2} s ({:.1} images/s, {:.1} MP/s): {} written, {} failed, {} cancelled",
+        "{} photos in {:.2} s, {:.1} img/s, {:.1} MP/s: {} written, {} failed",
         report.total,
         wall.as_secs_f64(),
         report.images_per_sec(),
         report.megapixels_per_sec(),
         report.ok,
         report.failed,
-        report.cancelled,
     );
+    if report.cancelled > 0 {
+        let _ = write!(out, ", {} cancelled", report.cancelled);
+    }
+    out.push('\n');
     let _ = writeln!(
         out,
         "{:<10} {:>7} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8}",
@@ -68,8 +71,8 @@ pub fn bottleneck_hint(report: &Report) -> Option<String> {
         StageName::Write => Some("--write-workers"),
         _ => None,
     };
-    let advice = if report.efficiency() > 0.9 {
-        "every core is busy: the machine is the limit".to_string()
+    let advice = if report.efficiency() > 0.85 {
+        "every core is busy, so more workers would not help".to_string()
     } else if busy < 0.5 {
         "no stage is saturated: the batch is too small to fill the pipeline, or input is slow"
             .into()
@@ -78,5 +81,7 @@ pub fn bottleneck_hint(report: &Report) -> Option<String> {
     } else {
         format!("{name} is a single worker: a smaller target size or lighter options would help")
     };
-    Some(format!("bottleneck: {name} (busy {pct:.0}%): {advice}"))
+    Some(format!(
+        "{name} is the bottleneck (busy {pct:.0}%): {advice}"
+    ))
 }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, select, tick, Receiver, Sender};
 
 pub use cancel::{CancelReason, CancelToken};
 pub use frame::{Failure, Frame, Item, Job, StageName, Written};
@@ -27,6 +27,7 @@ use worker::{serve, Context};
 use crate::config::Config;
 use crate::error::{Error, ItemError};
 use crate::metrics::clock::WorkerClock;
+use crate::metrics::live::{DepthSample, LiveStage, QueueStats, Snapshot};
 use crate::metrics::{Report, StageReport};
 use crate::ops::filters::FilterScratch;
 use crate::ops::resize::Resizer;
@@ -49,10 +50,16 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
-/// Receives progress while a run goes on (the command line's progress line, for instance).
+/// How often `collect` samples queue depths and ticks the observer.
+pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Receives progress while a run goes on (the command line's live view, for instance).
 pub trait Observer {
     /// After each finished photo; `failure` is set when it failed.
     fn item_done(&mut self, progress: &Progress, failure: Option<&Failure>);
+
+    /// Every [`SAMPLE_INTERVAL`], with the stages' running totals and the queue depths.
+    fn tick(&mut self, _snapshot: &Snapshot<'_>) {}
 }
 
 impl Observer for () {
@@ -92,12 +99,45 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
         epoch: Instant::now(),
     };
 
+    let inputs = jobs.iter().map(|j| j.src.clone()).collect();
+    let live: Vec<LiveStage> = [(StageName::Load, n_load), (StageName::Resize, 1)]
+        .into_iter()
+        .chain([(StageName::Filter, n_filter), (StageName::Watermark, 1)])
+        .chain([(StageName::Write, n_write)])
+        .map(|(name, workers)| LiveStage::new(name, workers))
+        .collect();
+    let [live_load, live_resize, live_filter, live_watermark, live_write] = &live[..] else {
+        unreachable!("five working stages")
+    };
+
     let (jobs_tx, jobs_rx) = bounded::<Item>(capacity(n_load));
     let (loaded_tx, loaded_rx) = bounded::<Item>(capacity(1));
     let (resized_tx, resized_rx) = bounded::<Item>(capacity(n_filter));
     let (filtered_tx, filtered_rx) = bounded::<Item>(capacity(1));
     let (marked_tx, marked_rx) = bounded::<Item>(capacity(n_write));
     let (done_tx, done_rx) = bounded::<Item>(capacity(1));
+    // Receiver clones used only to read queue lengths. Receivers never delay the drain, which is
+    // driven by senders disconnecting; they are dropped when collect returns.
+    let probes = Probes::new(vec![
+        (StageName::Discover, Some(StageName::Load), jobs_rx.clone()),
+        (StageName::Load, Some(StageName::Resize), loaded_rx.clone()),
+        (
+            StageName::Resize,
+            Some(StageName::Filter),
+            resized_rx.clone(),
+        ),
+        (
+            StageName::Filter,
+            Some(StageName::Watermark),
+            filtered_rx.clone(),
+        ),
+        (
+            StageName::Watermark,
+            Some(StageName::Write),
+            marked_rx.clone(),
+        ),
+        (StageName::Write, None, done_rx.clone()),
+    ]);
 
     let (clocks, collected) = thread::scope(|s| {
         let ctx = &ctx;
@@ -132,9 +172,9 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 s,
                 stage,
                 i,
-                jobs_rx.clone(),
-                loaded_tx.clone(),
+                (jobs_rx.clone(), loaded_tx.clone()),
                 ctx,
+                live_load,
             ));
         }
         let stage = resize::Resize {
@@ -142,7 +182,14 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
             enlarge: config.enlarge,
             resizer: Resizer::default(),
         };
-        handles.push(pool_worker(s, stage, 0, loaded_rx, resized_tx, ctx));
+        handles.push(pool_worker(
+            s,
+            stage,
+            0,
+            (loaded_rx, resized_tx),
+            ctx,
+            live_resize,
+        ));
         for i in 0..n_filter {
             let stage = filter::Filter {
                 filters: filters.clone(),
@@ -152,15 +199,22 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 s,
                 stage,
                 i,
-                resized_rx.clone(),
-                filtered_tx.clone(),
+                (resized_rx.clone(), filtered_tx.clone()),
                 ctx,
+                live_filter,
             ));
         }
         let stage = watermark::Watermark {
             prepared: prepared.clone(),
         };
-        handles.push(pool_worker(s, stage, 0, filtered_rx, marked_tx, ctx));
+        handles.push(pool_worker(
+            s,
+            stage,
+            0,
+            (filtered_rx, marked_tx),
+            ctx,
+            live_watermark,
+        ));
         for i in 0..n_write {
             let stage = write::Write {
                 output: config.output,
@@ -169,9 +223,9 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 s,
                 stage,
                 i,
-                marked_rx.clone(),
-                done_tx.clone(),
+                (marked_rx.clone(), done_tx.clone()),
                 ctx,
+                live_write,
             ));
         }
         // The coordinator keeps no channel ends of its own except the final receiver: otherwise
@@ -185,7 +239,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
             done_tx,
         ));
 
-        let collected = collect(&done_rx, total, ctx.epoch, observer);
+        let collected = collect(&done_rx, total, ctx.epoch, probes, &live, observer);
         let clocks: Vec<WorkerClock> = handles
             .into_iter()
             .map(|h| {
@@ -198,7 +252,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
 
     Ok(build_report(
         config,
-        total,
+        inputs,
         ctx.epoch.elapsed(),
         clocks,
         collected,
@@ -222,13 +276,50 @@ fn pool_worker<'scope, S: Stage + Send + 'scope>(
     s: &'scope thread::Scope<'scope, '_>,
     stage: S,
     index: usize,
-    rx: Receiver<Item>,
-    tx: Sender<Item>,
+    (rx, tx): (Receiver<Item>, Sender<Item>),
     ctx: &'scope Context,
+    live: &'scope LiveStage,
 ) -> thread::ScopedJoinHandle<'scope, WorkerClock> {
     spawn(s, format!("{}-{index}", S::NAME), move || {
-        serve(stage, index, &rx, &tx, ctx)
+        serve(stage, index, &rx, &tx, ctx, live)
     })
+}
+
+/// The queues' receiving ends, for sampling their depth.
+struct Probes {
+    queues: Vec<(QueueStats, Receiver<Item>)>,
+    depths: Vec<(usize, usize)>,
+}
+
+impl Probes {
+    fn new(list: Vec<(StageName, Option<StageName>, Receiver<Item>)>) -> Self {
+        let queues: Vec<_> = list
+            .into_iter()
+            .map(|(from, to, rx)| {
+                let stats = QueueStats {
+                    from,
+                    to,
+                    capacity: rx.capacity().unwrap_or(0),
+                    samples: Vec::new(),
+                };
+                (stats, rx)
+            })
+            .collect();
+        let depths = vec![(0, 0); queues.len()];
+        Probes { queues, depths }
+    }
+
+    fn sample(&mut self, at: Duration) {
+        for ((stats, rx), depth) in self.queues.iter_mut().zip(&mut self.depths) {
+            let d = rx.len();
+            stats.samples.push(DepthSample { at, depth: d });
+            *depth = (d, stats.capacity);
+        }
+    }
+
+    fn finish(self) -> Vec<QueueStats> {
+        self.queues.into_iter().map(|(stats, _)| stats).collect()
+    }
 }
 
 /// What `collect` gathered.
@@ -238,13 +329,17 @@ struct Collected {
     megapixels_out: f64,
     bytes_out: u64,
     failures: Vec<Failure>,
+    queues: Vec<QueueStats>,
 }
 
-/// Receives every finished item until the last `write` worker has gone.
+/// Receives every finished item until the last `write` worker has gone, sampling queue depths
+/// and ticking the observer every [`SAMPLE_INTERVAL`] meanwhile.
 fn collect(
     done_rx: &Receiver<Item>,
     total: usize,
     epoch: Instant,
+    mut probes: Probes,
+    live: &[LiveStage],
     observer: &mut dyn Observer,
 ) -> Collected {
     let mut c = Collected {
@@ -253,8 +348,31 @@ fn collect(
         megapixels_out: 0.0,
         bytes_out: 0,
         failures: Vec::new(),
+        queues: Vec::new(),
     };
-    for item in done_rx.iter() {
+    let ticker = tick(SAMPLE_INTERVAL);
+    probes.sample(Duration::ZERO);
+    loop {
+        let item = select! {
+            recv(done_rx) -> item => match item {
+                Ok(item) => item,
+                Err(_) => break,
+            },
+            recv(ticker) -> _ => {
+                let elapsed = epoch.elapsed();
+                probes.sample(elapsed);
+                observer.tick(&Snapshot {
+                    elapsed,
+                    total,
+                    done: c.ok + c.failures.len(),
+                    failed: c.failures.len(),
+                    megapixels: c.megapixels_in,
+                    stages: live,
+                    queues: &probes.depths,
+                });
+                continue;
+            }
+        };
         let failure = match item {
             Item::Frame(frame) => {
                 c.ok += 1;
@@ -281,12 +399,14 @@ fn collect(
         };
         observer.item_done(&progress, failure);
     }
+    probes.sample(epoch.elapsed());
+    c.queues = probes.finish();
     c
 }
 
 fn build_report(
     config: &Config,
-    total: usize,
+    inputs: Vec<std::path::PathBuf>,
     wall: Duration,
     clocks: Vec<WorkerClock>,
     mut collected: Collected,
@@ -307,7 +427,7 @@ fn build_report(
     Report {
         wall,
         cores: crate::config::cores(),
-        total,
+        total: inputs.len(),
         ok: collected.ok,
         failed: collected.failures.len() - cancelled,
         cancelled,
@@ -318,5 +438,7 @@ fn build_report(
         failures: collected.failures,
         cancel_reason: config.cancel.reason(),
         clocks,
+        queues: collected.queues,
+        inputs,
     }
 }

@@ -10,7 +10,8 @@ use super::cancel::{CancelReason, CancelToken};
 use super::frame::{Failure, Frame, Item, StageName};
 use crate::config::Injector;
 use crate::error::ItemError;
-use crate::metrics::clock::{Span, WorkerClock};
+use crate::metrics::clock::{thread_cpu_time, Span, WorkerClock};
+use crate::metrics::live::LiveStage;
 
 /// A stage's per-item work. Stateful so a worker can keep buffers between items; testable
 /// without threads or channels.
@@ -40,6 +41,7 @@ pub(crate) fn serve<S: Stage>(
     rx: &Receiver<Item>,
     tx: &Sender<Item>,
     ctx: &Context,
+    live: &LiveStage,
 ) -> WorkerClock {
     let mut clock = WorkerClock::new(S::NAME, worker);
     let mut waiting_since = Instant::now();
@@ -54,9 +56,12 @@ pub(crate) fn serve<S: Stage>(
                 error: ItemError::Cancelled,
             }),
             Item::Frame(frame) => {
+                let cpu_start = thread_cpu_time();
                 let out = process_guarded(&mut stage, frame, ctx);
                 let done = Instant::now();
                 clock.busy += done - received;
+                clock.cpu += thread_cpu_time() - cpu_start;
+                live.add(done - received);
                 clock.spans.push(Span {
                     item: match &out {
                         Item::Frame(f) => f.job.id,

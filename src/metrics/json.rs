@@ -1,0 +1,180 @@
+//! The `--report` JSON document (schema in the README) and the `--trace` Chrome trace.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::report::Report;
+use crate::error::ItemError;
+
+#[derive(Serialize)]
+struct Images {
+    total: usize,
+    ok: usize,
+    failed: usize,
+    skipped: usize,
+    cancelled: usize,
+}
+
+#[derive(Serialize)]
+struct StageJson {
+    name: &'static str,
+    workers: usize,
+    items: usize,
+    busy_s: f64,
+    cpu_s: f64,
+    starved_s: f64,
+    blocked_s: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+}
+
+#[derive(Serialize)]
+struct QueueJson {
+    from: &'static str,
+    to: &'static str,
+    capacity: usize,
+    mean_depth: f64,
+    max_depth: usize,
+}
+
+#[derive(Serialize)]
+struct FailureJson {
+    path: String,
+    stage: &'static str,
+    error: String,
+    cancelled: bool,
+}
+
+#[derive(Serialize)]
+struct ReportJson {
+    wall_s: f64,
+    cores: usize,
+    images: Images,
+    megapixels_in: f64,
+    megapixels_out: f64,
+    bytes_out: u64,
+    images_per_s: f64,
+    megapixels_per_s: f64,
+    stages: Vec<StageJson>,
+    queues: Vec<QueueJson>,
+    efficiency: f64,
+    speedup: f64,
+    bottleneck: Option<&'static str>,
+    bottleneck_hint: Option<String>,
+    cancelled_by: Option<&'static str>,
+    failures: Vec<FailureJson>,
+}
+
+/// The report as the JSON document `--report` writes.
+#[must_use]
+pub fn report_json(report: &Report) -> Value {
+    let doc = ReportJson {
+        wall_s: report.wall.as_secs_f64(),
+        cores: report.cores,
+        images: Images {
+            total: report.total,
+            ok: report.ok,
+            failed: report.failed,
+            skipped: 0,
+            cancelled: report.cancelled,
+        },
+        megapixels_in: report.megapixels_in,
+        megapixels_out: report.megapixels_out,
+        bytes_out: report.bytes_out,
+        images_per_s: report.images_per_sec(),
+        megapixels_per_s: report.megapixels_per_sec(),
+        stages: report
+            .stages
+            .iter()
+            .map(|s| StageJson {
+                name: s.name.as_str(),
+                workers: s.workers,
+                items: s.items,
+                busy_s: s.busy.as_secs_f64(),
+                cpu_s: s.cpu.as_secs_f64(),
+                starved_s: s.starved.as_secs_f64(),
+                blocked_s: s.blocked.as_secs_f64(),
+                p50_ms: s.p50.as_secs_f64() * 1e3,
+                p95_ms: s.p95.as_secs_f64() * 1e3,
+            })
+            .collect(),
+        queues: report
+            .queues
+            .iter()
+            .map(|q| QueueJson {
+                from: q.from.as_str(),
+                to: q.to_name(),
+                capacity: q.capacity,
+                mean_depth: q.mean_depth(),
+                max_depth: q.max_depth(),
+            })
+            .collect(),
+        efficiency: report.efficiency(),
+        speedup: report.speedup(),
+        bottleneck: report.bottleneck().map(|(s, _)| s.name.as_str()),
+        bottleneck_hint: super::table::bottleneck_hint(report),
+        cancelled_by: report.cancel_reason.map(|r| match r {
+            crate::CancelReason::Interrupted => "interrupt",
+            crate::CancelReason::FailFast => "fail-fast",
+        }),
+        failures: report
+            .failures
+            .iter()
+            .map(|f| FailureJson {
+                path: f.job.src.display().to_string(),
+                stage: f.stage.as_str(),
+                error: f.error.to_string(),
+                cancelled: matches!(f.error, ItemError::Cancelled),
+            })
+            .collect(),
+    };
+    serde_json::to_value(doc).expect("the report serialises")
+}
+
+/// The run as a Chrome trace-event document: one complete event per item per stage on its
+/// worker's track (`filter-3`), and a counter track per queue. Opens in Perfetto and
+/// chrome://tracing.
+#[must_use]
+pub fn trace_json(report: &Report) -> Value {
+    let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
+    let mut events = vec![json!({
+        "name": "process_name", "ph": "M", "pid": 1, "tid": 0,
+        "args": { "name": "fanlight" }
+    })];
+    for (tid, clock) in report.clocks.iter().enumerate() {
+        let tid = tid + 1;
+        let track = format!("{}-{}", clock.stage, clock.worker);
+        events.push(json!({
+            "name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": { "name": track }
+        }));
+        events.push(json!({
+            "name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid, "args": { "sort_index": tid }
+        }));
+        for span in &clock.spans {
+            let path = report.inputs.get(span.item);
+            let name = path.and_then(|p| p.file_name()).map_or_else(
+                || format!("item {}", span.item),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            events.push(json!({
+                "name": name,
+                "cat": clock.stage.as_str(),
+                "ph": "X",
+                "pid": 1,
+                "tid": tid,
+                "ts": micros(span.start),
+                "dur": micros(span.busy),
+                "args": { "item": span.item, "path": path.map(|p| p.display().to_string()) }
+            }));
+        }
+    }
+    for q in &report.queues {
+        let name = format!("queue {}→{}", q.from, q.to_name());
+        for s in &q.samples {
+            events.push(json!({
+                "name": name, "ph": "C", "pid": 1, "ts": micros(s.at), "args": { "depth": s.depth }
+            }));
+        }
+    }
+    json!({ "traceEvents": events, "displayTimeUnit": "ms" })
+}
