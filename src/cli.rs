@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use fanlight::config::PoolSize;
 use fanlight::config::{
     parse_count, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
 };
@@ -90,17 +91,18 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "1..100", default_value = "85", value_parser = parse_quality)]
     pub quality: u8,
 
-    /// Filter workers (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = parse_count)]
-    pub workers: Option<usize>,
+    /// Filter workers: a number or auto (sized from measured stage costs during the run).
+    /// Default: the number of cores.
+    #[arg(long, value_name = "N|auto")]
+    pub workers: Option<PoolSize>,
 
-    /// Decoding workers (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = parse_count)]
-    pub load_workers: Option<usize>,
+    /// Decoding workers: a number or auto. Default: the number of cores.
+    #[arg(long, value_name = "N|auto")]
+    pub load_workers: Option<PoolSize>,
 
-    /// Encoding and writing workers (default: the number of cores).
-    #[arg(long, value_name = "N", value_parser = parse_count)]
-    pub write_workers: Option<usize>,
+    /// Encoding and writing workers: a number or auto. Default: the number of cores.
+    #[arg(long, value_name = "N|auto")]
+    pub write_workers: Option<PoolSize>,
 
     /// Capacity of every queue between stages (default: twice the receiving stage's workers).
     #[arg(long, value_name = "N", value_parser = parse_count)]

@@ -111,25 +111,58 @@ impl fmt::Debug for Config {
     }
 }
 
+/// The size of a pooled stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolSize {
+    /// Exactly this many workers (at least 1).
+    Fixed(usize),
+    /// As many as the stage's measured cost calls for, adapted during the run, never more
+    /// than the number of cores.
+    Auto,
+}
+
+impl FromStr for PoolSize {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            return Ok(PoolSize::Auto);
+        }
+        parse_count(s).map(PoolSize::Fixed).map_err(|_| {
+            bad(format!(
+                "'{s}': expected auto or a whole number from 1 to 1024"
+            ))
+        })
+    }
+}
+
 /// Worker counts of the pooled stages (`resize` and `watermark` are always one worker each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Workers {
     /// Decoders. Default: the number of cores.
-    pub load: usize,
+    pub load: PoolSize,
     /// Filter workers. Default: the number of cores.
-    pub filter: usize,
+    pub filter: PoolSize,
     /// Encoders and writers. Default: the number of cores.
-    pub write: usize,
+    pub write: PoolSize,
+}
+
+impl Workers {
+    /// Fixed pool sizes.
+    #[must_use]
+    pub fn fixed(load: usize, filter: usize, write: usize) -> Self {
+        Workers {
+            load: PoolSize::Fixed(load),
+            filter: PoolSize::Fixed(filter),
+            write: PoolSize::Fixed(write),
+        }
+    }
 }
 
 impl Default for Workers {
     fn default() -> Self {
         let cores = cores();
-        Workers {
-            load: cores,
-            filter: cores,
-            write: cores,
-        }
+        Workers::fixed(cores, cores, cores)
     }
 }
 

@@ -16,11 +16,7 @@ fn j1_like(out: &std::path::Path, workers: usize, queue: Option<usize>) -> Confi
         ..fanlight::WatermarkSpec::new("(c) Example")
     });
     config.output.format = fanlight::Format::Jpeg;
-    config.workers = Workers {
-        load: workers,
-        filter: workers,
-        write: workers,
-    };
+    config.workers = Workers::fixed(workers, workers, workers);
     config.queue_capacity = queue;
     config
 }

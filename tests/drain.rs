@@ -47,11 +47,7 @@ fn every_input_ends_exactly_once_with_queue_capacity_1_and_1_to_16_workers() {
         let out = tmp.path().join(format!("out{workers}"));
         let mut config = config_for(&input, &out);
         config.queue_capacity = Some(1);
-        config.workers = Workers {
-            load: workers,
-            filter: workers,
-            write: workers.div_ceil(2),
-        };
+        config.workers = Workers::fixed(workers, workers, workers.div_ceil(2));
         let report = run_watched(config, WATCHDOG);
         assert_eq!(report.total, 14, "workers {workers}");
         assert_eq!(report.ok, 12, "workers {workers}: {:?}", report.failures);
@@ -101,11 +97,7 @@ fn a_panic_in_any_stage_fails_only_that_item() {
     for stage in StageName::WORKING {
         let out = tmp.path().join(format!("out-{stage}"));
         let mut config = config_for(&input, &out);
-        config.workers = Workers {
-            load: 2,
-            filter: 2,
-            write: 2,
-        };
+        config.workers = Workers::fixed(2, 2, 2);
         config.inject = Some(Arc::new(move |s, id, _| {
             if s == stage && id == 3 {
                 panic!("injected fault");
@@ -173,11 +165,7 @@ fn fail_fast_cancels_the_rest_after_the_first_failure() {
     std::fs::write(input.join("a-first-and-broken.jpg"), b"garbage").unwrap();
     let mut config = config_for(&input, &tmp.path().join("out"));
     config.fail_fast = true;
-    config.workers = Workers {
-        load: 1,
-        filter: 1,
-        write: 1,
-    };
+    config.workers = Workers::fixed(1, 1, 1);
     config.queue_capacity = Some(1);
     let report = run_watched(config, WATCHDOG);
     assert_each_item_once(&report);

@@ -132,3 +132,30 @@ fn the_trace_has_one_span_per_item_per_stage_on_named_worker_tracks() {
         .iter()
         .any(|e| e["ph"] == "C" && e["name"].as_str().unwrap().starts_with("queue")));
 }
+
+#[test]
+fn auto_pools_never_use_more_threads_than_they_report() {
+    let (_tmp, r, t, _) = run_with_documents("auto");
+    let events = t["traceEvents"].as_array().unwrap();
+    for s in r["stages"].as_array().unwrap() {
+        let name = s["name"].as_str().unwrap();
+        let workers = s["workers"].as_u64().unwrap();
+        assert!(s["peak_active"].as_u64().unwrap() <= workers, "{s}");
+        let tracks = events
+            .iter()
+            .filter(|e| e["name"] == "thread_name")
+            .filter(|e| {
+                e["args"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{name}-"))
+            })
+            .count() as u64;
+        assert_eq!(
+            tracks, workers,
+            "{name}: threads in the trace = workers in the report"
+        );
+    }
+    assert_eq!(r["stages"][2]["auto"], true);
+    assert_eq!(r["stages"][1]["auto"], false);
+}

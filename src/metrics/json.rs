@@ -19,6 +19,8 @@ struct Images {
 struct StageJson {
     name: &'static str,
     workers: usize,
+    auto: bool,
+    peak_active: usize,
     items: usize,
     busy_s: f64,
     cpu_s: f64,
@@ -89,6 +91,8 @@ pub fn report_json(report: &Report) -> Value {
             .map(|s| StageJson {
                 name: s.name.as_str(),
                 workers: s.workers,
+                auto: s.auto,
+                peak_active: s.peak_active,
                 items: s.items,
                 busy_s: s.busy.as_secs_f64(),
                 cpu_s: s.cpu.as_secs_f64(),

@@ -117,7 +117,7 @@ pub fn render(
     } else {
         "--".to_string()
     };
-    let width = 20;
+    let width = 16;
     let filled = (snap.done * width).checked_div(snap.total).unwrap_or(0);
     let mut bar = format!(
         "[{}{}] {}/{} {:.1} img/s {:.1} MP/s ETA {}",

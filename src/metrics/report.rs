@@ -14,8 +14,12 @@ use crate::pipeline::{CancelReason, Failure, StageName};
 pub struct StageReport {
     /// Which stage.
     pub name: StageName,
-    /// Its worker count.
+    /// Its worker threads.
     pub workers: usize,
+    /// Whether the pool was sized automatically.
+    pub auto: bool,
+    /// The most workers that took items at once (equals `workers` for a fixed pool).
+    pub peak_active: usize,
     /// Items it worked on (failed items passing through are not counted).
     pub items: usize,
     /// Total wall time its workers spent working.
@@ -44,6 +48,8 @@ impl StageReport {
         StageReport {
             name,
             workers: clocks.len(),
+            auto: false,
+            peak_active: clocks.len(),
             items: times.len(),
             busy: clocks.iter().map(|c| c.busy).sum(),
             cpu: clocks.iter().map(|c| c.cpu).sum(),

@@ -11,6 +11,7 @@
 
 mod cancel;
 mod frame;
+mod gate;
 mod worker;
 
 use std::sync::Arc;
@@ -21,10 +22,11 @@ use crossbeam_channel::{bounded, select, tick, Receiver, Sender};
 
 pub use cancel::{CancelReason, CancelToken};
 pub use frame::{Failure, Frame, Item, Job, StageName, Written};
+use gate::{plan_targets, Gate};
 pub use worker::Stage;
 use worker::{serve, Context};
 
-use crate::config::Config;
+use crate::config::{Config, PoolSize};
 use crate::error::{Error, ItemError};
 use crate::metrics::clock::WorkerClock;
 use crate::metrics::live::{DepthSample, LiveStage, QueueStats, Snapshot};
@@ -84,12 +86,24 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
         .transpose()?;
     let filters: Arc<[_]> = config.filters.clone().into();
 
+    let cores = crate::config::cores();
+    let threads = |size: PoolSize| match size {
+        PoolSize::Fixed(n) => n.max(1),
+        PoolSize::Auto => cores,
+    };
     let workers = config.workers;
-    let (n_load, n_filter, n_write) = (
-        workers.load.max(1),
-        workers.filter.max(1),
-        workers.write.max(1),
-    );
+    let n_load = threads(workers.load);
+    let n_filter = threads(workers.filter);
+    let n_write = threads(workers.write);
+    // Auto pools start with every thread active and are narrowed to their measured share.
+    let gate = |size: PoolSize, n: usize| (size == PoolSize::Auto).then(|| Gate::new(n, n));
+    let gates = [
+        gate(workers.load, n_load),
+        None,
+        gate(workers.filter, n_filter),
+        None,
+        gate(workers.write, n_write),
+    ];
     let capacity = |consumers: usize| config.queue_capacity.unwrap_or(2 * consumers).max(1);
     let total = jobs.len();
     let ctx = Context {
@@ -174,7 +188,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 i,
                 (jobs_rx.clone(), loaded_tx.clone()),
                 ctx,
-                live_load,
+                (live_load, gates[0].as_ref()),
             ));
         }
         let stage = resize::Resize {
@@ -188,7 +202,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
             0,
             (loaded_rx, resized_tx),
             ctx,
-            live_resize,
+            (live_resize, gates[1].as_ref()),
         ));
         for i in 0..n_filter {
             let stage = filter::Filter {
@@ -201,7 +215,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 i,
                 (resized_rx.clone(), filtered_tx.clone()),
                 ctx,
-                live_filter,
+                (live_filter, gates[2].as_ref()),
             ));
         }
         let stage = watermark::Watermark {
@@ -213,7 +227,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
             0,
             (filtered_rx, marked_tx),
             ctx,
-            live_watermark,
+            (live_watermark, gates[3].as_ref()),
         ));
         for i in 0..n_write {
             let stage = write::Write {
@@ -225,7 +239,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 i,
                 (marked_rx.clone(), done_tx.clone()),
                 ctx,
-                live_write,
+                (live_write, gates[4].as_ref()),
             ));
         }
         // The coordinator keeps no channel ends of its own except the final receiver: otherwise
@@ -239,7 +253,19 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
             done_tx,
         ));
 
-        let collected = collect(&done_rx, total, ctx.epoch, probes, &live, observer);
+        let controller = Controller {
+            cores,
+            gates: &gates,
+            next_adjust: CONTROL_INTERVAL,
+        };
+        let collected = collect(
+            &done_rx,
+            total,
+            ctx.epoch,
+            probes,
+            (&live, controller),
+            observer,
+        );
         let clocks: Vec<WorkerClock> = handles
             .into_iter()
             .map(|h| {
@@ -250,13 +276,13 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
         (clocks, collected)
     });
 
-    Ok(build_report(
-        config,
-        inputs,
-        ctx.epoch.elapsed(),
-        clocks,
-        collected,
-    ))
+    let peaks = gates.map(|g| g.map(|g| g.peak()));
+    let mut report = build_report(config, inputs, ctx.epoch.elapsed(), clocks, collected);
+    for (stage, peak) in report.stages.iter_mut().zip(peaks) {
+        stage.auto = peak.is_some();
+        stage.peak_active = peak.unwrap_or(stage.workers);
+    }
+    Ok(report)
 }
 
 /// Spawns a named scoped thread.
@@ -278,10 +304,10 @@ fn pool_worker<'scope, S: Stage + Send + 'scope>(
     index: usize,
     (rx, tx): (Receiver<Item>, Sender<Item>),
     ctx: &'scope Context,
-    live: &'scope LiveStage,
+    (live, gate): (&'scope LiveStage, Option<&'scope Gate>),
 ) -> thread::ScopedJoinHandle<'scope, WorkerClock> {
     spawn(s, format!("{}-{index}", S::NAME), move || {
-        serve(stage, index, &rx, &tx, ctx, live)
+        serve(stage, index, &rx, &tx, ctx, live, gate)
     })
 }
 
@@ -322,6 +348,40 @@ impl Probes {
     }
 }
 
+/// How often auto pools are resized.
+const CONTROL_INTERVAL: Duration = Duration::from_millis(300);
+
+/// Sizes the auto pools from the stages' measured cost per item (see [`plan_targets`]).
+struct Controller<'a> {
+    cores: usize,
+    gates: &'a [Option<Gate>; 5],
+    next_adjust: Duration,
+}
+
+impl Controller<'_> {
+    fn adjust(&mut self, elapsed: Duration, live: &[LiveStage]) {
+        if elapsed < self.next_adjust || self.gates.iter().all(Option::is_none) {
+            return;
+        }
+        self.next_adjust = elapsed + CONTROL_INTERVAL;
+        let costs: Vec<f64> = live
+            .iter()
+            .map(|s| match s.items() {
+                0 => 0.0,
+                n => s.busy().as_secs_f64() / n as f64,
+            })
+            .collect();
+        if live.iter().any(|s| s.items() == 0) {
+            return; // not every stage has been measured yet
+        }
+        for (gate, target) in self.gates.iter().zip(plan_targets(self.cores, &costs)) {
+            if let Some(gate) = gate {
+                gate.set_target(target);
+            }
+        }
+    }
+}
+
 /// What `collect` gathered.
 struct Collected {
     ok: usize,
@@ -339,7 +399,7 @@ fn collect(
     total: usize,
     epoch: Instant,
     mut probes: Probes,
-    live: &[LiveStage],
+    (live, mut controller): (&[LiveStage], Controller<'_>),
     observer: &mut dyn Observer,
 ) -> Collected {
     let mut c = Collected {
@@ -361,6 +421,7 @@ fn collect(
             recv(ticker) -> _ => {
                 let elapsed = epoch.elapsed();
                 probes.sample(elapsed);
+                controller.adjust(elapsed, live);
                 observer.tick(&Snapshot {
                     elapsed,
                     total,

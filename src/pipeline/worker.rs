@@ -8,6 +8,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::cancel::{CancelReason, CancelToken};
 use super::frame::{Failure, Frame, Item, StageName};
+use super::gate::Gate;
 use crate::config::Injector;
 use crate::error::ItemError;
 use crate::metrics::clock::{thread_cpu_time, Span, WorkerClock};
@@ -42,10 +43,21 @@ pub(crate) fn serve<S: Stage>(
     tx: &Sender<Item>,
     ctx: &Context,
     live: &LiveStage,
+    gate: Option<&Gate>,
 ) -> WorkerClock {
     let mut clock = WorkerClock::new(S::NAME, worker);
-    let mut waiting_since = Instant::now();
-    while let Ok(item) = rx.recv() {
+    loop {
+        // An auto-sized pool parks the workers beyond its current target here, between items.
+        if gate.is_some_and(|g| !g.wait_turn(worker)) {
+            break;
+        }
+        let waiting_since = Instant::now();
+        let Ok(item) = rx.recv() else {
+            if let Some(g) = gate {
+                g.close();
+            }
+            break;
+        };
         let received = Instant::now();
         clock.starved += received - waiting_since;
         let out = match item {
@@ -78,8 +90,7 @@ pub(crate) fn serve<S: Stage>(
             // Only possible if `collect` is gone, which means the run is already over.
             break;
         }
-        waiting_since = Instant::now();
-        clock.blocked += waiting_since - sending;
+        clock.blocked += sending.elapsed();
     }
     clock
 }
