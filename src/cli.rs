@@ -129,6 +129,11 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
+    /// Accept damaged photos (truncated or corrupt JPEG data) as the decoder's best effort
+    /// instead of failing them.
+    #[arg(long)]
+    pub lenient: bool,
+
     /// Print only errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -177,6 +182,7 @@ impl ConvertArgs {
         config.queue_capacity = self.queue;
         config.fail_fast = self.fail_fast;
         config.max_pixels = self.max_pixels;
+        config.lenient = self.lenient;
         config
     }
 }

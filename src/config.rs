@@ -38,6 +38,9 @@ pub struct Config {
     /// Refuse images with more pixels than this, checked from the header before decoding.
     /// Default 268 million (16384 × 16384), like sharp.
     pub max_pixels: u64,
+    /// Accept damaged images (truncated or corrupt JPEG data) as the decoder's best effort
+    /// instead of failing them. Default `false`.
+    pub lenient: bool,
     /// Token that stops the run early when tripped (Ctrl-C in the command-line tool).
     pub cancel: CancelToken,
     /// Test hook called before each item's work in every stage, inside the panic guard. It can
@@ -63,6 +66,7 @@ impl Config {
             queue_capacity: None,
             fail_fast: false,
             max_pixels: 268_402_689,
+            lenient: false,
             cancel: CancelToken::new(),
             inject: None,
         }
@@ -106,6 +110,7 @@ impl fmt::Debug for Config {
             .field("queue_capacity", &self.queue_capacity)
             .field("fail_fast", &self.fail_fast)
             .field("max_pixels", &self.max_pixels)
+            .field("lenient", &self.lenient)
             .field("inject", &self.inject.is_some())
             .finish()
     }

@@ -68,7 +68,9 @@ pub enum ItemError {
     #[error("not a supported image: {0} (fanlight reads JPEG and PNG)")]
     UnknownFormat(String),
     /// The image is damaged or incomplete.
-    #[error("cannot decode: {0} (the file may be truncated or corrupt; re-export or re-copy it)")]
+    #[error(
+        "cannot decode: {0} (re-export or re-copy the file; --lenient accepts a best-effort image)"
+    )]
     Decode(String),
     /// The image is larger than the configured limit.
     #[error("{width}x{height} is {pixels} pixels, over the limit of {limit} (raise --max-pixels if the image is trusted)")]

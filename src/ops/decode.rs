@@ -52,7 +52,10 @@ pub struct Decoded {
 }
 
 /// Decodes `bytes`; refuses images of more than `max_pixels` pixels before decoding them.
-pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, ItemError> {
+///
+/// Damaged JPEGs (truncated, corrupt entropy data) are errors unless `lenient`, in which case
+/// the decoder's best effort is accepted, as most tools do silently.
+pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, ItemError> {
     if bytes.is_empty() {
         return Err(ItemError::UnknownFormat("the file is empty".into()));
     }
@@ -93,7 +96,11 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, ItemError> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    let mut image = if kind == ImageKind::Jpeg && !lenient {
+        decode_jpeg_strict(bytes)?
+    } else {
+        DynamicImage::from_decoder(decoder).map_err(decode_error)?
+    };
     image.apply_orientation(orientation);
     Ok(Decoded {
         raster: to_raster(image),
@@ -101,6 +108,50 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, ItemError> {
         icc,
         stored_size: (width, height),
     })
+}
+
+/// JPEG pixels through zune-jpeg in strict mode: any damage in the data is an error.
+fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+
+    if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
+        return Err(ItemError::Decode(
+            "the JPEG is truncated (no end-of-image marker)".into(),
+        ));
+    }
+    let options = DecoderOptions::default().set_strict_mode(true);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder
+        .decode_headers()
+        .map_err(|e| ItemError::Decode(one_line(&format!("{e:?}"))))?;
+    let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
+    let out = if grey {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    };
+    decoder.set_options(options.jpeg_set_out_colorspace(out));
+    let (w, h) = decoder
+        .dimensions()
+        .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
+    let pixels = decoder
+        .decode()
+        .map_err(|e| ItemError::Decode(one_line(&format!("the image data is damaged: {e:?}"))))?;
+    let (w, h) = (w as u32, h as u32);
+    let image = if grey {
+        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
+    };
+    image.ok_or_else(|| ItemError::Decode("decoded size does not match the header".into()))
+}
+
+/// Some writers pad after the end-of-image marker; accept it within the last 4 KiB.
+fn has_eoi_near_end(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 fn decode_error(err: image::ImageError) -> ItemError {

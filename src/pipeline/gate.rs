@@ -100,11 +100,11 @@ mod tests {
 
     #[test]
     fn targets_follow_stage_costs() {
-        // load 30 ms, resize 10, filter 20, watermark 1, write 40 on 2 cores.
-        assert_eq!(
-            plan_targets(2, &[0.030, 0.010, 0.020, 0.001, 0.040]),
-            [2, 1, 1, 1, 2]
-        );
+        // load 30 ms, resize 10, filter 20, watermark 1, write 40: on 2 cores one worker each
+        // already exceeds what the cores can feed; on 4, load and write need two.
+        let costs = [0.030, 0.010, 0.020, 0.001, 0.040];
+        assert_eq!(plan_targets(2, &costs), [1, 1, 1, 1, 1]);
+        assert_eq!(plan_targets(4, &costs), [2, 1, 1, 1, 2]);
         assert_eq!(
             plan_targets(16, &[0.01, 0.0, 0.08, 0.0, 0.01]),
             [2, 1, 13, 1, 2]

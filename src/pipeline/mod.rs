@@ -181,6 +181,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
         for i in 0..n_load {
             let stage = load::Load {
                 max_pixels: config.max_pixels,
+                lenient: config.lenient,
             };
             handles.push(pool_worker(
                 s,

@@ -8,6 +8,8 @@ use crate::pipeline::{Frame, Stage, StageName};
 pub struct Load {
     /// See [`crate::Config::max_pixels`].
     pub max_pixels: u64,
+    /// See [`crate::Config::lenient`].
+    pub lenient: bool,
 }
 
 impl Stage for Load {
@@ -15,7 +17,7 @@ impl Stage for Load {
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let bytes = std::fs::read(&frame.job.src).map_err(|e| ItemError::read(&e))?;
-        let decoded = decode(&bytes, self.max_pixels)?;
+        let decoded = decode(&bytes, self.max_pixels, self.lenient)?;
         frame.input_size = decoded.stored_size;
         frame.kind = Some(decoded.kind);
         frame.icc = decoded.icc;

@@ -1,0 +1,155 @@
+//! Hostile and odd files: each bad one is named with a plain reason and gets no output, the rest
+//! of the batch is written, and valid-but-odd files are processed normally.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use fanlight::{Config, ItemError};
+
+fn real_jpeg() -> Vec<u8> {
+    std::fs::read(bundled_photos().join("rocket.jpg")).unwrap()
+}
+
+#[test]
+fn every_bad_file_is_named_and_skipped_while_the_rest_are_written() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    photo_folder(&input, 3);
+    let jpeg = real_jpeg();
+    let mut corrupt = jpeg.clone();
+    for i in (2_000..corrupt.len() - 2_000).step_by(997) {
+        corrupt[i] = corrupt[i].wrapping_mul(7).wrapping_add(91);
+    }
+    let header_only = jpeg[..jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap()].to_vec();
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(picture(20, 20, 1))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let mut bad_crc = png.clone();
+    let idat = bad_crc.windows(4).position(|w| w == b"IDAT").unwrap();
+    bad_crc[idat + 8] ^= 0x55;
+    let bad: Vec<(&str, Vec<u8>)> = vec![
+        ("zero.jpg", Vec::new()),
+        ("truncated.jpg", jpeg[..jpeg.len() / 2].to_vec()),
+        ("corrupt.jpg", corrupt),
+        (
+            "random.jpg",
+            (0..5_000u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+        ),
+        (
+            "page.jpg",
+            b"<!doctype html><html><body>404</body></html>".to_vec(),
+        ),
+        ("header-only.jpg", header_only),
+        ("bad-crc.png", bad_crc),
+    ];
+    for (name, bytes) in &bad {
+        std::fs::write(input.join(name), bytes).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let report = run_watched(
+        Config::new(vec![input.clone()], &out),
+        Duration::from_secs(60),
+    );
+    assert_eq!(report.ok, 3, "{:#?}", report.failures);
+    assert_eq!(report.failed, bad.len());
+    for (name, _) in &bad {
+        let f = report
+            .failures
+            .iter()
+            .find(|f| f.job.src.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not reported"));
+        assert!(
+            !matches!(f.error, ItemError::Panic(_)),
+            "{name}: {}",
+            f.error
+        );
+        assert!(f.to_string().contains(name), "{}", f);
+        assert!(!out.join(name).exists(), "no output for {name}");
+    }
+    assert_eq!(files_below(&out).len(), 3);
+}
+
+#[test]
+fn lenient_accepts_a_truncated_jpeg_as_best_effort() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let jpeg = real_jpeg();
+    std::fs::write(input.join("truncated.jpg"), &jpeg[..jpeg.len() * 2 / 3]).unwrap();
+    let mut config = Config::new(vec![input], tmp.path().join("out"));
+    config.lenient = true;
+    let report = run_watched(config, Duration::from_secs(60));
+    assert_eq!(report.ok, 1, "{:?}", report.failures);
+}
+
+#[test]
+fn odd_but_valid_files_are_processed_normally() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    write_png(&input.join("one-pixel.png"), &picture(1, 1, 0));
+    std::fs::write(input.join("really-a-jpeg.png"), real_jpeg()).unwrap();
+    let out = tmp.path().join("out");
+    let mut config = Config::new(vec![input], &out);
+    config.resize = Some("50%".parse().unwrap());
+    config.filters = vec!["unsharp".parse().unwrap()];
+    config.watermark = Some(fanlight::WatermarkSpec::new("(c)"));
+    let report = run_watched(config, Duration::from_secs(60));
+    assert_eq!(report.ok, 2, "{:?}", report.failures);
+    let img = image::open(out.join("really-a-jpeg.png")).unwrap();
+    assert_eq!((img.width(), img.height()), (320, 214));
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_from_its_header() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // A PNG header declaring 60000 x 60000 with almost no data behind it.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    let idat = b"IDAT\x78\x9c\x63\x60\x00\x00".to_vec();
+    png.extend_from_slice(&6u32.to_be_bytes());
+    png.extend_from_slice(&idat);
+    png.extend_from_slice(&crc32(&idat).to_be_bytes());
+    std::fs::write(input.join("bomb.png"), png).unwrap();
+    let report = run_watched(
+        Config::new(vec![input], tmp.path().join("out")),
+        Duration::from_secs(20),
+    );
+    assert_eq!(report.failed, 1);
+    assert!(
+        matches!(
+            report.failures[0].error,
+            ItemError::TooLarge { width: 60_000, .. }
+        ),
+        "{}",
+        report.failures[0].error
+    );
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
