@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use fanlight::config::PoolSize;
 use fanlight::config::{
-    parse_count, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
+    parse_count, parse_duration, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
 };
 use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
 
@@ -129,6 +129,10 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
+    /// Fail a photo whose processing takes longer than this (500ms, 30s, 2m); the batch goes on.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
     /// Accept damaged photos (truncated or corrupt JPEG data) as the decoder's best effort
     /// instead of failing them.
     #[arg(long)]
@@ -183,6 +187,7 @@ impl ConvertArgs {
         config.fail_fast = self.fail_fast;
         config.max_pixels = self.max_pixels;
         config.lenient = self.lenient;
+        config.timeout = self.timeout;
         config
     }
 }

@@ -38,6 +38,9 @@ pub struct Config {
     /// Refuse images with more pixels than this, checked from the header before decoding.
     /// Default 268 million (16384 × 16384), like sharp.
     pub max_pixels: u64,
+    /// Fail a photo whose processing has taken longer than this; checked as it enters and
+    /// leaves each stage, so the batch goes on. Default: none.
+    pub timeout: Option<Duration>,
     /// Accept damaged images (truncated or corrupt JPEG data) as the decoder's best effort
     /// instead of failing them. Default `false`.
     pub lenient: bool,
@@ -67,6 +70,7 @@ impl Config {
             fail_fast: false,
             max_pixels: 268_402_689,
             lenient: false,
+            timeout: None,
             cancel: CancelToken::new(),
             inject: None,
         }
@@ -111,6 +115,7 @@ impl fmt::Debug for Config {
             .field("fail_fast", &self.fail_fast)
             .field("max_pixels", &self.max_pixels)
             .field("lenient", &self.lenient)
+            .field("timeout", &self.timeout)
             .field("inject", &self.inject.is_some())
             .finish()
     }

@@ -100,6 +100,9 @@ pub enum ItemError {
     /// A bug: the stage panicked on this item.
     #[error("internal error: {0} (please report this with the file)")]
     Panic(String),
+    /// The photo took longer than the per-photo timeout.
+    #[error("timed out after {0:.1?} (raise --timeout if such photos are expected)")]
+    TimedOut(std::time::Duration),
     /// The run was stopped before this item was finished.
     #[error("cancelled before it was finished")]
     Cancelled,

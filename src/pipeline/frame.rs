@@ -82,6 +82,8 @@ pub struct Frame {
     pub input_size: (u32, u32),
     /// What `write` produced.
     pub written: Option<Written>,
+    /// When the first stage started on it, for the per-photo timeout.
+    pub started: Option<std::time::Instant>,
 }
 
 impl Frame {
@@ -95,6 +97,7 @@ impl Frame {
             icc: None,
             input_size: (0, 0),
             written: None,
+            started: None,
         }
     }
 

@@ -108,6 +108,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
     let total = jobs.len();
     let ctx = Context {
         cancel: config.cancel.clone(),
+        timeout: config.timeout,
         fail_fast: config.fail_fast,
         inject: config.inject.clone(),
         epoch: Instant::now(),

@@ -27,6 +27,7 @@ pub trait Stage {
 /// What every worker shares.
 pub(crate) struct Context {
     pub cancel: CancelToken,
+    pub timeout: Option<std::time::Duration>,
     pub fail_fast: bool,
     pub inject: Option<Injector>,
     pub epoch: Instant,
@@ -96,16 +97,25 @@ pub(crate) fn serve<S: Stage>(
 }
 
 /// Runs one item through `stage` under `catch_unwind`, turning errors and panics into failures.
-fn process_guarded<S: Stage>(stage: &mut S, frame: Frame, ctx: &Context) -> Item {
+fn process_guarded<S: Stage>(stage: &mut S, mut frame: Frame, ctx: &Context) -> Item {
     let job = frame.job.clone();
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        if let Some(inject) = &ctx.inject {
-            inject(S::NAME, job.id, &job.src);
-        }
-        stage.process(frame)
-    }));
+    let started = *frame.started.get_or_insert_with(Instant::now);
+    let timed_out = || ctx.timeout.filter(|&limit| started.elapsed() > limit);
+    let result = match timed_out() {
+        Some(limit) => Ok(Err(ItemError::TimedOut(limit))),
+        None => catch_unwind(AssertUnwindSafe(|| {
+            if let Some(inject) = &ctx.inject {
+                inject(S::NAME, job.id, &job.src);
+            }
+            stage.process(frame)
+        })),
+    };
     let error = match result {
-        Ok(Ok(frame)) => return Item::Frame(frame),
+        // A photo that overran in this stage is not passed on, but what `write` finished stays.
+        Ok(Ok(frame)) if S::NAME == StageName::Write || timed_out().is_none() => {
+            return Item::Frame(frame)
+        }
+        Ok(Ok(_)) => ItemError::TimedOut(ctx.timeout.unwrap_or_default()),
         Ok(Err(error)) => error,
         Err(panic) => ItemError::Panic(format!("in stage {}: {}", S::NAME, panic_message(&*panic))),
     };
