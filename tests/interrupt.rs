@@ -16,12 +16,25 @@ fn sigint_mid_batch_exits_130_leaving_only_complete_outputs() {
     std::fs::create_dir_all(&input).unwrap();
     for i in 0..40 {
         for name in ["retina.jpg", "hubble_deep_field.jpg"] {
-            std::fs::copy(bundled_photos().join(name), input.join(format!("{i:02}-{name}"))).unwrap();
+            std::fs::copy(
+                bundled_photos().join(name),
+                input.join(format!("{i:02}-{name}")),
+            )
+            .unwrap();
         }
     }
     let out = tmp.path().join("out");
     let mut child = Command::new(env!("CARGO_BIN_EXE_fanlight"))
-        .args(["convert", "in", "-o", "out", "--filter", "blur:sigma=8", "--format", "png"])
+        .args([
+            "convert",
+            "in",
+            "-o",
+            "out",
+            "--filter",
+            "blur:sigma=8",
+            "--format",
+            "png",
+        ])
         .current_dir(tmp.path())
         .stderr(Stdio::piped())
         .spawn()
@@ -38,7 +51,10 @@ fn sigint_mid_batch_exits_130_leaving_only_complete_outputs() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(interrupted.elapsed() < Duration::from_secs(10), "did not stop within 10 s");
+        assert!(
+            interrupted.elapsed() < Duration::from_secs(10),
+            "did not stop within 10 s"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let stderr = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
@@ -47,7 +63,11 @@ fn sigint_mid_batch_exits_130_leaving_only_complete_outputs() {
     let files = files_below(&out);
     assert!(files.len() < 80, "the run was cut short");
     for f in &files {
-        assert!(!f.to_string_lossy().contains("fanlight-tmp"), "temporary file left: {}", f.display());
+        assert!(
+            !f.to_string_lossy().contains("fanlight-tmp"),
+            "temporary file left: {}",
+            f.display()
+        );
         image::open(out.join(f)).unwrap_or_else(|e| panic!("{} is incomplete: {e}", f.display()));
     }
 }
