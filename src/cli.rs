@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use fanlight::config::PoolSize;
 use fanlight::config::{
     parse_count, parse_duration, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
 };
+use fanlight::config::{OnExists, PoolSize, Shard};
 use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
 
 /// Batch photo pipeline: resize, filter, watermark and re-encode folders of photos, and show
@@ -38,6 +38,34 @@ pub struct ConvertArgs {
     /// Output folder; the input tree is mirrored below it.
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub output: PathBuf,
+
+    /// Only the files directly in the input folders, not in their subfolders.
+    #[arg(long)]
+    pub no_recursive: bool,
+
+    /// Only files whose name or relative path matches this glob (repeatable), e.g. '*.jpg'.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Leave out files whose name or relative path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Output file name: {stem} and {ext} are replaced.
+    #[arg(long, value_name = "TEMPLATE", default_value = "{stem}.{ext}")]
+    pub name: String,
+
+    /// When an output exists: overwrite, skip (keeps it: resumes an interrupted batch) or fail.
+    #[arg(long, value_name = "WHAT", default_value = "overwrite")]
+    pub on_exists: OnExists,
+
+    /// Process only shard K of N (by a stable hash of each relative path), e.g. 2/8.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+
+    /// List each input and its output, and what would be skipped or refused; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// Fit inside a box: WxH, W, xH or N% (aspect ratio kept; never enlarges without --enlarge).
     #[arg(long, value_name = "SPEC")]
@@ -162,6 +190,12 @@ impl ConvertArgs {
         let mut config = Config::new(self.inputs.clone(), self.output.clone());
         config.resize = self.resize;
         config.enlarge = self.enlarge;
+        config.select.recursive = !self.no_recursive;
+        config.select.include = self.include.clone();
+        config.select.exclude = self.exclude.clone();
+        config.select.shard = self.shard;
+        config.name_template = self.name.clone();
+        config.on_exists = self.on_exists;
         config.filters = self.filters.clone();
         config.watermark = self.watermark.as_ref().map(|text| WatermarkSpec {
             text: text.replace("\\n", "\n"),

@@ -31,6 +31,13 @@ pub struct Config {
     pub output: OutputSpec,
     /// Worker counts of the pooled stages.
     pub workers: Workers,
+    /// Which files of the inputs to take.
+    pub select: Selection,
+    /// What to do when an output file already exists. Default: overwrite.
+    pub on_exists: OnExists,
+    /// Output file name below its mirrored folder, with `{stem}` and `{ext}`. Default
+    /// `{stem}.{ext}`.
+    pub name_template: String,
     /// Capacity of every channel; `None` means twice the consumer's worker count.
     pub queue_capacity: Option<usize>,
     /// Stop the batch at the first failure (the rest is reported as cancelled). Default `false`.
@@ -65,6 +72,9 @@ impl Config {
             filters: Vec::new(),
             watermark: None,
             output: OutputSpec::default(),
+            select: Selection::default(),
+            on_exists: OnExists::Overwrite,
+            name_template: "{stem}.{ext}".into(),
             workers: Workers::default(),
             queue_capacity: None,
             fail_fast: false,
@@ -110,6 +120,9 @@ impl fmt::Debug for Config {
             .field("filters", &self.filters)
             .field("watermark", &self.watermark)
             .field("output", &self.output)
+            .field("select", &self.select)
+            .field("on_exists", &self.on_exists)
+            .field("name_template", &self.name_template)
             .field("workers", &self.workers)
             .field("queue_capacity", &self.queue_capacity)
             .field("fail_fast", &self.fail_fast)
@@ -118,6 +131,84 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("inject", &self.inject.is_some())
             .finish()
+    }
+}
+
+/// Which files of the inputs a run takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Walk folders below the input folders. Default `true`.
+    pub recursive: bool,
+    /// Only files whose name or relative path matches one of these globs (none: all).
+    pub include: Vec<String>,
+    /// Leave out files whose name or relative path matches one of these globs.
+    pub exclude: Vec<String>,
+    /// Only this shard's share of the files. Default: all.
+    pub shard: Option<Shard>,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection {
+            recursive: true,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            shard: None,
+        }
+    }
+}
+
+/// Shard `index` (1-based) of `count`: each file belongs to exactly one shard, by a stable hash of
+/// its relative path, so N machines can share a folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, 1..=count.
+    pub index: u32,
+    /// How many shards.
+    pub count: u32,
+}
+
+impl FromStr for Shard {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || {
+            bad(format!(
+                "'{s}': expected K/N with 1 <= K <= N, for example 2/8"
+            ))
+        };
+        let (k, n) = s.split_once('/').ok_or_else(err)?;
+        let index: u32 = k.trim().parse().map_err(|_| err())?;
+        let count: u32 = n.trim().parse().map_err(|_| err())?;
+        if index == 0 || index > count {
+            return Err(err());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// What to do when an output file already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnExists {
+    /// Replace it (atomically).
+    #[default]
+    Overwrite,
+    /// Keep it and skip the photo: outputs are only ever complete, so this resumes a batch.
+    Skip,
+    /// Fail the photo.
+    Fail,
+}
+
+impl FromStr for OnExists {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "overwrite" => Ok(OnExists::Overwrite),
+            "skip" => Ok(OnExists::Skip),
+            "fail" => Ok(OnExists::Fail),
+            _ => Err(bad(format!("'{s}': expected overwrite, skip or fail"))),
+        }
     }
 }
 

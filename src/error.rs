@@ -45,6 +45,14 @@ pub enum Error {
         /// The output folder.
         output: PathBuf,
     },
+    /// A glob of `--include`/`--exclude` is malformed.
+    #[error("bad pattern '{pattern}': {reason}")]
+    Pattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The watermark font cannot be used.
     #[error("font {path}: {reason} (give a TrueType or OpenType file with --font)")]
     Font {
@@ -100,6 +108,9 @@ pub enum ItemError {
     /// A bug: the stage panicked on this item.
     #[error("internal error: {0} (please report this with the file)")]
     Panic(String),
+    /// The output exists and `--on-exists fail` was given.
+    #[error("{0} already exists (use --on-exists overwrite or skip)")]
+    OutputExists(PathBuf),
     /// The photo took longer than the per-photo timeout.
     #[error("timed out after {0:.1?} (raise --timeout if such photos are expected)")]
     TimedOut(std::time::Duration),

@@ -34,6 +34,9 @@ fn main() -> ExitCode {
         }
     };
     let run = match &cli.command {
+        Some(Command::Convert(args)) if args.dry_run => {
+            return ExitCode::from(dry_run(&args.to_config()));
+        }
         Some(Command::Convert(args)) => Run {
             config: args.to_config(),
             quiet: args.quiet,
@@ -118,6 +121,32 @@ fn convert(run: &Run) -> u8 {
         }
     }
     code
+}
+
+/// Prints what a run would do, on standard output, and writes nothing.
+fn dry_run(config: &Config) -> u8 {
+    let plan = match fanlight::stages::discover::plan(config) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    for (job, refusal) in &plan.jobs {
+        match refusal {
+            None => println!("{} -> {}", job.src.display(), job.dst.display()),
+            Some(e) => println!("{} -> refused: {e}", job.src.display()),
+        }
+    }
+    for (src, dst) in &plan.skipped {
+        println!("{} -> skipped: {} exists", src.display(), dst.display());
+    }
+    eprintln!(
+        "dry run: {} to process, {} skipped; nothing written",
+        plan.jobs.len(),
+        plan.skipped.len()
+    );
+    EXIT_OK
 }
 
 fn exit_code(report: &Report) -> u8 {

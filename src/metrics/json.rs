@@ -77,7 +77,7 @@ pub fn report_json(report: &Report) -> Value {
             total: report.total,
             ok: report.ok,
             failed: report.failed,
-            skipped: 0,
+            skipped: report.skipped.len(),
             cancelled: report.cancelled,
         },
         megapixels_in: report.megapixels_in,

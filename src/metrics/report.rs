@@ -131,6 +131,8 @@ pub struct Report {
     pub queues: Vec<QueueStats>,
     /// Input paths by item id.
     pub inputs: Vec<PathBuf>,
+    /// Photos left alone because their output already existed: `(input, output)`.
+    pub skipped: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Report {

@@ -20,6 +20,9 @@ pub fn summary(report: &Report) -> String {
         report.ok,
         report.failed,
     );
+    if !report.skipped.is_empty() {
+        let _ = write!(out, ", {} skipped", report.skipped.len());
+    }
     if report.cancelled > 0 {
         let _ = write!(out, ", {} cancelled", report.cancelled);
     }

@@ -73,7 +73,7 @@ impl Observer for () {
 /// Setup problems (no inputs, output collisions, a bad font) are returned as errors before any
 /// photo is touched; problems with single photos are reported in the [`Report`].
 pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, Error> {
-    let jobs = discover::plan(config)?;
+    let discover::Plan { jobs, skipped } = discover::plan(config)?;
     std::fs::create_dir_all(&config.output_dir).map_err(|source| Error::OutputDir {
         path: config.output_dir.clone(),
         source,
@@ -114,7 +114,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
         epoch: Instant::now(),
     };
 
-    let inputs = jobs.iter().map(|j| j.src.clone()).collect();
+    let inputs = jobs.iter().map(|(j, _)| j.src.clone()).collect();
     let live: Vec<LiveStage> = [(StageName::Load, n_load), (StageName::Resize, 1)]
         .into_iter()
         .chain([(StageName::Filter, n_filter), (StageName::Watermark, 1)])
@@ -160,17 +160,18 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
 
         let cancel = config.cancel.clone();
         spawn(s, "discover".to_string(), move || {
-            for job in jobs {
+            for (job, refusal) in jobs {
                 let job = Arc::new(job);
                 // After cancellation the remaining jobs go straight to collect as cancelled.
-                let item = if cancel.is_cancelled() {
-                    Item::Failed(Failure {
+                let refusal =
+                    refusal.or_else(|| cancel.is_cancelled().then_some(ItemError::Cancelled));
+                let item = match refusal {
+                    Some(error) => Item::Failed(Failure {
                         job,
                         stage: StageName::Discover,
-                        error: ItemError::Cancelled,
-                    })
-                } else {
-                    Item::Frame(Frame::new(job))
+                        error,
+                    }),
+                    None => Item::Frame(Frame::new(job)),
                 };
                 if jobs_tx.send(item).is_err() {
                     break;
@@ -279,7 +280,13 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
     });
 
     let peaks = gates.map(|g| g.map(|g| g.peak()));
-    let mut report = build_report(config, inputs, ctx.epoch.elapsed(), clocks, collected);
+    let mut report = build_report(
+        config,
+        (inputs, skipped),
+        ctx.epoch.elapsed(),
+        clocks,
+        collected,
+    );
     for (stage, peak) in report.stages.iter_mut().zip(peaks) {
         stage.auto = peak.is_some();
         stage.peak_active = peak.unwrap_or(stage.workers);
@@ -469,7 +476,10 @@ fn collect(
 
 fn build_report(
     config: &Config,
-    inputs: Vec<std::path::PathBuf>,
+    (inputs, skipped): (
+        Vec<std::path::PathBuf>,
+        Vec<(std::path::PathBuf, std::path::PathBuf)>,
+    ),
     wall: Duration,
     clocks: Vec<WorkerClock>,
     mut collected: Collected,
@@ -490,7 +500,7 @@ fn build_report(
     Report {
         wall,
         cores: crate::config::cores(),
-        total: inputs.len(),
+        total: inputs.len() + skipped.len(),
         ok: collected.ok,
         failed: collected.failures.len() - cancelled,
         cancelled,
@@ -503,5 +513,6 @@ fn build_report(
         clocks,
         queues: collected.queues,
         inputs,
+        skipped,
     }
 }

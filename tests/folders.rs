@@ -1,0 +1,156 @@
+//! Photo folders: mirrored trees, selection, resumable runs, dry runs, shards and name templates.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+use fanlight::config::{OnExists, Shard};
+use fanlight::{Config, ItemError};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn tree(root: &Path) {
+    photo_folder(&root.join("in"), 5); // four at the top, one in sub/
+    std::fs::create_dir_all(root.join("in/sub/deeper")).unwrap();
+    write_png(&root.join("in/sub/deeper/d.png"), &picture(10, 10, 3));
+    std::fs::write(root.join("in/notes.txt"), "not a photo").unwrap();
+    std::fs::write(root.join("in/.hidden.jpg"), "hidden").unwrap();
+}
+
+fn rels(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
+#[test]
+fn the_output_tree_mirrors_the_input_tree_and_can_stay_flat() {
+    let tmp = tempdir();
+    tree(tmp.path());
+    let out = tmp.path().join("out");
+    let report = run_watched(Config::new(vec![tmp.path().join("in")], &out), LIMIT);
+    assert_eq!(report.ok, 6, "{:?}", report.failures);
+    assert_eq!(
+        rels(&files_below(&out)),
+        [
+            "p00.jpg",
+            "p01.png",
+            "p02.jpg",
+            "p03.png",
+            "sub/deeper/d.png",
+            "sub/p04.jpg"
+        ]
+    );
+    let flat = tmp.path().join("flat");
+    let mut config = Config::new(vec![tmp.path().join("in")], &flat);
+    config.select.recursive = false;
+    assert_eq!(run_watched(config, LIMIT).ok, 4);
+    assert_eq!(files_below(&flat).len(), 4);
+}
+
+#[test]
+fn include_and_exclude_globs_select_files() {
+    let tmp = tempdir();
+    tree(tmp.path());
+    let out = tmp.path().join("out");
+    let mut config = Config::new(vec![tmp.path().join("in")], &out);
+    config.select.include = vec!["*.png".into()];
+    config.select.exclude = vec!["sub/**".into()];
+    run_watched(config, LIMIT);
+    assert_eq!(rels(&files_below(&out)), ["p01.png", "p03.png"]);
+}
+
+#[test]
+fn a_second_run_with_skip_skips_every_file_and_fail_refuses_them() {
+    let tmp = tempdir();
+    tree(tmp.path());
+    let out = tmp.path().join("out");
+    let input = vec![tmp.path().join("in")];
+    run_watched(Config::new(input.clone(), &out), LIMIT);
+    let before: Vec<_> = files_below(&out)
+        .iter()
+        .map(|f| std::fs::metadata(out.join(f)).unwrap().modified().unwrap())
+        .collect();
+
+    let mut config = Config::new(input.clone(), &out);
+    config.on_exists = OnExists::Skip;
+    let report = run_watched(config, LIMIT);
+    assert_eq!((report.total, report.ok, report.skipped.len()), (6, 0, 6));
+    let after: Vec<_> = files_below(&out)
+        .iter()
+        .map(|f| std::fs::metadata(out.join(f)).unwrap().modified().unwrap())
+        .collect();
+    assert_eq!(before, after, "skipped outputs are untouched");
+
+    std::fs::remove_file(out.join("p02.jpg")).unwrap();
+    let mut config = Config::new(input.clone(), &out);
+    config.on_exists = OnExists::Skip;
+    let report = run_watched(config, LIMIT);
+    assert_eq!(
+        (report.ok, report.skipped.len()),
+        (1, 5),
+        "only the missing one is redone"
+    );
+
+    let mut config = Config::new(input, &out);
+    config.on_exists = OnExists::Fail;
+    let report = run_watched(config, LIMIT);
+    assert_eq!(report.failed, 6);
+    assert!(matches!(
+        report.failures[0].error,
+        ItemError::OutputExists(_)
+    ));
+}
+
+#[test]
+fn shards_together_write_every_file_exactly_once() {
+    let tmp = tempdir();
+    photo_folder(&tmp.path().join("in"), 24);
+    let mut all = Vec::new();
+    for k in 1..=3 {
+        let out = tmp.path().join(format!("out{k}"));
+        let mut config = Config::new(vec![tmp.path().join("in")], &out);
+        config.select.shard = Some(Shard { index: k, count: 3 });
+        let report = run_watched(config, LIMIT);
+        assert!(
+            report.ok > 0 && report.ok < 24,
+            "shard {k} got {}",
+            report.ok
+        );
+        all.extend(files_below(&out));
+    }
+    all.sort();
+    let mut unique = all.clone();
+    unique.dedup();
+    assert_eq!((all.len(), unique.len()), (24, 24));
+}
+
+#[test]
+fn dry_run_lists_inputs_and_outputs_and_writes_nothing() {
+    let tmp = tempdir();
+    tree(tmp.path());
+    let o = Command::new(env!("CARGO_BIN_EXE_fanlight"))
+        .args([
+            "convert",
+            "in",
+            "-o",
+            "out",
+            "--format",
+            "jpeg",
+            "--name",
+            "{stem}-web.{ext}",
+            "--dry-run",
+        ])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+    assert!(stdout.contains("p01.png -> out/p01-web.jpg"), "{stdout}");
+    assert!(!tmp.path().join("out").exists(), "nothing written");
+}
