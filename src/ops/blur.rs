@@ -43,7 +43,28 @@ pub fn gaussian_blur(src: &Raster, sigma: f32) -> Raster {
 }
 
 /// Blurs every channel of `src` into `out` (resized to fit), reusing `scratch`. Edges repeat.
+///
+/// On x86-64 CPUs with AVX2 the same code is compiled a second time with AVX2 enabled and chosen
+/// at run time (the 32-bit multiplies vectorise eight wide instead of being emulated with SSE2).
+/// The arithmetic is integer, so both versions give identical bytes.
 pub fn gaussian_blur_into(src: &Raster, sigma: f32, scratch: &mut BlurScratch, out: &mut Vec<u8>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { blur_avx2(src, sigma, scratch, out) };
+        return;
+    }
+    blur_impl(src, sigma, scratch, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn blur_avx2(src: &Raster, sigma: f32, scratch: &mut BlurScratch, out: &mut Vec<u8>) {
+    blur_impl(src, sigma, scratch, out);
+}
+
+#[inline(always)]
+fn blur_impl(src: &Raster, sigma: f32, scratch: &mut BlurScratch, out: &mut Vec<u8>) {
     let weights = kernel(sigma);
     let radius = weights.len() / 2;
     let ch = src.layout.channels();
