@@ -9,6 +9,7 @@ use crate::config::{Format, OutputSpec};
 use crate::error::ItemError;
 use crate::ops::decode::ImageKind;
 use crate::ops::encode::encode;
+use crate::ops::raster::Layout;
 use crate::pipeline::{Frame, Stage, StageName, Written};
 
 /// Every temporary output ends with this, so stale ones can be found and removed.
@@ -26,7 +27,8 @@ impl Stage for Write {
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let img = frame.image.take().expect("frame has an image after load");
         let kind = output_kind(self.output.format, &frame.job.dst, frame.kind);
-        let bytes = encode(&img, kind, self.output.quality, frame.icc.as_deref())?;
+        let icc = frame.icc.as_deref().filter(|icc| icc_fits(icc, img.layout));
+        let bytes = encode(&img, kind, self.output.quality, icc)?;
         write_atomically(&frame.job.dst, &bytes)?;
         frame.written = Some(Written {
             width: img.width,
@@ -35,6 +37,18 @@ impl Stage for Write {
         });
         frame.icc = None;
         Ok(frame)
+    }
+}
+
+/// Whether an ICC profile describes pixels of `layout`: its colour space (bytes 16..20 of the
+/// header) must be `RGB ` for colour and `GRAY` for grey. A CMYK photo is decoded to RGB and a grey
+/// one may have become colour, and embedding their old profile would make viewers misread it.
+#[must_use]
+pub fn icc_fits(icc: &[u8], layout: Layout) -> bool {
+    let space = icc.get(16..20);
+    match layout {
+        Layout::Gray => space == Some(b"GRAY"),
+        Layout::Rgb | Layout::Rgba => space == Some(b"RGB "),
     }
 }
 
@@ -109,4 +123,21 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
         }
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profiles_are_kept_only_for_pixels_they_describe() {
+        let mut rgb = vec![0u8; 128];
+        rgb[16..20].copy_from_slice(b"RGB ");
+        let mut cmyk = rgb.clone();
+        cmyk[16..20].copy_from_slice(b"CMYK");
+        assert!(icc_fits(&rgb, Layout::Rgb) && icc_fits(&rgb, Layout::Rgba));
+        assert!(!icc_fits(&rgb, Layout::Gray));
+        assert!(!icc_fits(&cmyk, Layout::Rgb));
+        assert!(!icc_fits(&[1, 2, 3], Layout::Rgb));
+    }
 }
