@@ -25,7 +25,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Convert photos: fanlight convert photos/ -o out --resize 1920x1920 --watermark "(c) Me"
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
+    /// Compare images or folders with goldens: fanlight compare golden/ out/ --diff-dir diffs
+    Compare(crate::compare_cli::CompareArgs),
 }
 
 /// Options of `fanlight convert`.

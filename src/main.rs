@@ -1,6 +1,7 @@
 //! The `fanlight` command: parse, configure, run, print, exit. All logic lives in the library.
 
 mod cli;
+mod compare_cli;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         }
     };
     let run = match &cli.command {
+        Some(Command::Compare(args)) => return ExitCode::from(compare_cli::run(args)),
         Some(Command::Convert(args)) if args.dry_run => {
             return ExitCode::from(dry_run(&args.to_config()));
         }

@@ -1,1 +1,119 @@
 //! Golden-image comparison: per-channel deltas, differing-pixel share, PSNR and difference images.
+//!
+//! Images are compared by decoded pixels, never by file bytes: both sides are decoded by content
+//! (JPEG or PNG, EXIF orientation applied) and normalised to 8-bit RGBA, so a grey PNG and an RGB
+//! PNG of the same values are equal. A [`Tolerance`] says how far a channel may move before its
+//! pixel counts as different, and what share of pixels may differ before the images mismatch.
+//!
+//! - [`compare_images`] compares two files; [`compare_dirs`] compares two folders by relative
+//!   path, in parallel, and [`update`] blesses the actual side.
+//! - [`diff_image`] / [`write_diff`] show where the pixels changed.
+//! - [`assert_matches_golden`] is the helper for a project's own `cargo test`.
+//!
+//! ```no_run
+//! use fanlight::golden::{compare_images, Tolerance};
+//!
+//! let cmp = compare_images("golden/a.png".as_ref(), "out/a.png".as_ref(), &Tolerance::new(2, 0.001))?;
+//! assert!(cmp.is_match(), "a.png: {}", cmp.summary());
+//! # Ok::<(), fanlight::golden::GoldenError>(())
+//! ```
+
+mod assert;
+mod compare;
+mod diff;
+mod dirs;
+mod json;
+
+use std::io;
+use std::path::PathBuf;
+
+pub use assert::{assert_matches_golden, diff_root, AsGoldenImage, UPDATE_VAR};
+pub use compare::{compare_images, compare_rgba, load_rgba, Comparison, Verdict};
+pub use diff::{diff_image, write_diff, FADE, HIGHLIGHT};
+pub use dirs::{compare_dirs, compare_pair, update, DirOptions, DirReport, FileReport, Updated};
+
+/// How much two images may differ and still match.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    /// A pixel differs when any of its channels (R, G, B or A) moved by more than this (0–255).
+    /// Default 0: any change counts.
+    pub max_delta: u8,
+    /// The images match when at most this share (0–1) of the pixels differ. Default 0.
+    pub max_diff_ratio: f64,
+}
+
+impl Tolerance {
+    /// Pixel-exact: no channel may move at all.
+    pub const EXACT: Tolerance = Tolerance {
+        max_delta: 0,
+        max_diff_ratio: 0.0,
+    };
+
+    /// A tolerance of `max_delta` per channel and `max_diff_ratio` (0–1, clamped) of the pixels.
+    #[must_use]
+    pub fn new(max_delta: u8, max_diff_ratio: f64) -> Self {
+        let ratio = if max_diff_ratio.is_nan() {
+            0.0
+        } else {
+            max_diff_ratio.clamp(0.0, 1.0)
+        };
+        Tolerance {
+            max_delta,
+            max_diff_ratio: ratio,
+        }
+    }
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance::EXACT
+    }
+}
+
+/// Why a comparison could not be made. Differences are not errors: they are a [`Verdict`].
+#[derive(Debug, thiserror::Error)]
+pub enum GoldenError {
+    /// A file or folder cannot be read.
+    #[error("{path}: {source} (check the path and its permissions)")]
+    Read {
+        /// The path as given or found.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// A file is not an image that can be decoded.
+    #[error("{path}: cannot decode: {reason} (compare reads JPEG and PNG; re-create the file)")]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A path that must be a folder is not one.
+    #[error("{path}: not a folder (compare two files or two folders)")]
+    NotADir {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// A difference image, report or updated golden cannot be written.
+    #[error("cannot write {path}: {reason} (check free space and permissions)")]
+    Write {
+        /// The file that was being written.
+        path: PathBuf,
+        /// The underlying error.
+        reason: String,
+    },
+}
+
+impl GoldenError {
+    /// The path the error is about.
+    #[must_use]
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            GoldenError::Read { path, .. }
+            | GoldenError::Decode { path, .. }
+            | GoldenError::NotADir { path }
+            | GoldenError::Write { path, .. } => path,
+        }
+    }
+}
