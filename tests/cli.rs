@@ -2,22 +2,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use common::*;
-
-fn fanlight(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanlight"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run fanlight")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn converts_the_bundled_photos_within_the_box_as_jpeg() {

@@ -5,7 +5,6 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use common::*;
 use fanlight::golden::{
@@ -336,22 +335,6 @@ fn a_diff_folder_inside_the_actual_folder_is_not_compared() {
 
 // ---------------------------------------------------------------------------------------------
 // The command line. `fanlight compare` is wired into the binary separately; these run once it is.
-
-fn fanlight(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fanlight"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run fanlight")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

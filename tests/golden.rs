@@ -16,7 +16,7 @@ use std::time::Duration;
 use common::*;
 use fanlight::golden::{assert_matches_golden, diff_root, Tolerance, HIGHLIGHT, UPDATE_VAR};
 use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
-use image::{imageops, DynamicImage, ImageFormat, RgbImage, RgbaImage};
+use image::{DynamicImage, ImageFormat, RgbaImage};
 
 /// PNG in, PNG out: every step is integer or plain IEEE arithmetic and deterministic, so the
 /// output must be pixel-exact. Any change to a filter parameter moves some pixel.
@@ -264,22 +264,6 @@ fn all_cases() -> Vec<Case> {
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-/// The stored pixels that a viewer turns into `upright` when it applies `orientation`.
-fn stored_for(upright: &RgbImage, orientation: u16) -> RgbImage {
-    match orientation {
-        1 => upright.clone(),
-        2 => imageops::flip_horizontal(upright),
-        3 => imageops::rotate180(upright),
-        4 => imageops::flip_vertical(upright),
-        // 5 is a transpose, 7 a transverse: both are their own inverse.
-        5 => imageops::flip_horizontal(&imageops::rotate90(upright)),
-        6 => imageops::rotate270(upright),
-        7 => imageops::flip_horizontal(&imageops::rotate270(upright)),
-        8 => imageops::rotate90(upright),
-        _ => unreachable!(),
-    }
 }
 
 /// Colours from the test picture, alpha rising left to right, and a transparent hole.

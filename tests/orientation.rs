@@ -6,23 +6,6 @@ use std::time::Duration;
 
 use common::*;
 use fanlight::Config;
-use image::imageops;
-
-/// The stored pixels that a viewer turns into `upright` when it applies `orientation`.
-fn stored_for(upright: &image::RgbImage, orientation: u16) -> image::RgbImage {
-    match orientation {
-        1 => upright.clone(),
-        2 => imageops::flip_horizontal(upright),
-        3 => imageops::rotate180(upright),
-        4 => imageops::flip_vertical(upright),
-        // 5 is a transpose, 7 a transverse: both are their own inverse.
-        5 => imageops::flip_horizontal(&imageops::rotate90(upright)),
-        6 => imageops::rotate270(upright),
-        7 => imageops::flip_horizontal(&imageops::rotate270(upright)),
-        8 => imageops::rotate90(upright),
-        _ => unreachable!(),
-    }
-}
 
 fn close(a: &[u8], b: [u8; 3]) -> bool {
     a.iter().zip(b).all(|(&x, y)| x.abs_diff(y) < 40)

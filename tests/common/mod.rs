@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use fanlight::{Config, Report};
-use image::{Rgb, RgbImage};
+use image::{imageops, Rgb, RgbImage};
 
 /// A temporary folder removed when dropped.
 pub fn tempdir() -> tempfile::TempDir {
@@ -129,4 +129,39 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
 /// The bundled sample photos.
 pub fn bundled_photos() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/photos")
+}
+
+/// The stored pixels that a viewer turns into `upright` when it applies `orientation`.
+pub fn stored_for(upright: &image::RgbImage, orientation: u16) -> image::RgbImage {
+    match orientation {
+        1 => upright.clone(),
+        2 => imageops::flip_horizontal(upright),
+        3 => imageops::rotate180(upright),
+        4 => imageops::flip_vertical(upright),
+        // 5 is a transpose, 7 a transverse: both are their own inverse.
+        5 => imageops::flip_horizontal(&imageops::rotate90(upright)),
+        6 => imageops::rotate270(upright),
+        7 => imageops::flip_horizontal(&imageops::rotate270(upright)),
+        8 => imageops::rotate90(upright),
+        _ => unreachable!(),
+    }
+}
+
+/// Runs the `fanlight` binary in `cwd`.
+pub fn fanlight(args: &[&str], cwd: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_fanlight"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run fanlight")
+}
+
+/// Standard output as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
