@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use fanlight::config::{
     parse_count, parse_duration, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
 };
-use fanlight::config::{OnExists, PoolSize, Shard};
+use fanlight::config::{Background, Fit, OnExists, PoolSize, Shard};
 use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
 
 /// Batch photo pipeline: resize, filter, watermark and re-encode folders of photos, and show
@@ -69,13 +69,24 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Fit inside a box: WxH, W, xH or N% (aspect ratio kept; never enlarges without --enlarge).
+    /// The resize box: WxH, N (the long edge, same as NxN), Wx (width), xH (height) or N%.
     #[arg(long, value_name = "SPEC")]
     pub resize: Option<ResizeSpec>,
 
-    /// Let --resize make small photos bigger.
+    /// How photos fit the --resize box: inside (aspect kept, within the box), cover (aspect
+    /// kept, fills the box, cropped at --gravity), fill (stretched to the box) or contain
+    /// (inside, padded to the box with --background).
+    #[arg(long, value_name = "MODE", default_value = "inside")]
+    pub fit: Fit,
+
+    /// Let --resize make small photos bigger (inside, cover, contain; fill always stretches).
     #[arg(long)]
     pub enlarge: bool,
+
+    /// Padding colour of --fit contain: #RRGGBB, #RGB, #RRGGBBAA, a name, or transparent
+    /// (kept in PNG; JPEG has no alpha, so it is flattened onto white).
+    #[arg(long, value_name = "COLOR", default_value = "white")]
+    pub background: Background,
 
     /// A filter, repeatable and applied in order: name, name:value or name:key=value,...
     #[arg(long = "filter", value_name = "SPEC", long_help = format!(
@@ -104,10 +115,15 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "0..1", default_value = "0.5", value_parser = parse_opacity)]
     pub opacity: f32,
 
-    /// Watermark position: top-left, top, top-right, left, center, right, bottom-left, bottom,
-    /// bottom-right.
-    #[arg(long, value_name = "WHERE", default_value = "bottom-right")]
-    pub gravity: Gravity,
+    /// Anchor of the --fit cover crop, of the --fit contain picture, and of the watermark
+    /// (unless --watermark-gravity): top-left, top, top-right, left, center, right, bottom-left,
+    /// bottom, bottom-right. Default: center for the photo, bottom-right for the watermark.
+    #[arg(long, value_name = "WHERE")]
+    pub gravity: Option<Gravity>,
+
+    /// Watermark position, overriding --gravity for the watermark only.
+    #[arg(long, value_name = "WHERE")]
+    pub watermark_gravity: Option<Gravity>,
 
     /// Watermark distance from the edges, in pixels.
     #[arg(long, value_name = "PX", default_value_t = 24)]
@@ -192,6 +208,9 @@ impl ConvertArgs {
         let mut config = Config::new(self.inputs.clone(), self.output.clone());
         config.resize = self.resize;
         config.enlarge = self.enlarge;
+        config.fit = self.fit;
+        config.gravity = self.gravity.unwrap_or(Gravity::Center);
+        config.background = self.background;
         config.select.recursive = !self.no_recursive;
         config.select.include = self.include.clone();
         config.select.exclude = self.exclude.clone();
@@ -205,7 +224,10 @@ impl ConvertArgs {
             font_size: self.font_size,
             color: self.color,
             opacity: self.opacity,
-            gravity: self.gravity,
+            gravity: self
+                .watermark_gravity
+                .or(self.gravity)
+                .unwrap_or(Gravity::BottomRight),
             margin: self.margin,
         });
         config.output.format = self.format;

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use crate::pipeline::{CancelToken, StageName};
 
+mod fit;
+pub use fit::{check as check_fit, plan as plan_geometry, Background, Fit, Geometry};
+
 /// Everything one run needs. Build it with [`Config::new`] and adjust the fields.
 #[derive(Clone)]
 pub struct Config {
@@ -23,6 +26,12 @@ pub struct Config {
     pub resize: Option<ResizeSpec>,
     /// Allow resizing up when the photo is smaller than the target. Default `false`.
     pub enlarge: bool,
+    /// How the photo fits the resize box. Default [`Fit::Inside`].
+    pub fit: Fit,
+    /// Anchor of the `cover` crop and of the picture in the `contain` padding. Default centre.
+    pub gravity: Gravity,
+    /// Padding colour of `contain`. Default white.
+    pub background: Background,
     /// Filters applied in order after the resize. Default: none.
     pub filters: Vec<FilterSpec>,
     /// The text watermark, if any. Default: none.
@@ -69,6 +78,9 @@ impl Config {
             output_dir: output_dir.into(),
             resize: None,
             enlarge: false,
+            fit: Fit::Inside,
+            gravity: Gravity::Center,
+            background: Background::default(),
             filters: Vec::new(),
             watermark: None,
             output: OutputSpec::default(),
@@ -117,6 +129,9 @@ impl fmt::Debug for Config {
             .field("output_dir", &self.output_dir)
             .field("resize", &self.resize)
             .field("enlarge", &self.enlarge)
+            .field("fit", &self.fit)
+            .field("gravity", &self.gravity)
+            .field("background", &self.background)
             .field("filters", &self.filters)
             .field("watermark", &self.watermark)
             .field("output", &self.output)
@@ -288,10 +303,13 @@ fn bad(msg: impl Into<String>) -> ParseError {
     ParseError(msg.into())
 }
 
-/// How to resize: always keeping the aspect ratio, fitting inside the box.
+/// The resize box (or scale); [`Fit`] says how a photo fits it.
+///
+/// Spellings: `1920x1080` (a box), `1920` (the long edge: the same as `1920x1920`), `1920x`
+/// (the width only), `x1080` (the height only), `50%` (a scale).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ResizeSpec {
-    /// Fit inside `width` × `height`; a missing side is unconstrained (`1920`, `x1080`, `1920x1080`).
+    /// A `width` × `height` box; a missing side is unconstrained.
     Fit {
         /// Largest width, if constrained.
         width: Option<u32>,
@@ -340,7 +358,8 @@ impl FromStr for ResizeSpec {
     type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let expected = "expected WxH, W, xH or N% (for example 1920x1080, 1920, x1080, 50%)";
+        let expected =
+            "expected WxH, N (long edge), Wx, xH or N% (for example 1920x1080, 1920, 1920x, x1080, 50%)";
         let s = s.trim();
         if let Some(p) = s.strip_suffix('%') {
             let p: f64 = p
@@ -367,7 +386,8 @@ impl FromStr for ResizeSpec {
         };
         let (w, h) = match s.split_once(['x', 'X']) {
             Some((w, h)) => (side(w)?, side(h)?),
-            None => (side(s)?, None),
+            // A bare number bounds the long edge, whichever way the photo is turned.
+            None => (side(s)?, side(s)?),
         };
         if w.is_none() && h.is_none() {
             return Err(bad(format!("'{s}': {expected}")));
@@ -806,7 +826,8 @@ mod tests {
             height: h,
         };
         assert_eq!("1920x1080".parse(), Ok(fit(Some(1920), Some(1080))));
-        assert_eq!("1920".parse(), Ok(fit(Some(1920), None)));
+        assert_eq!("1920".parse(), Ok(fit(Some(1920), Some(1920))));
+        assert_eq!("1920x".parse(), Ok(fit(Some(1920), None)));
         assert_eq!("x1080".parse(), Ok(fit(None, Some(1080))));
         assert_eq!("50%".parse(), Ok(ResizeSpec::Percent(50.0)));
         for bad in ["", "x", "0x10", "abc", "-5%", "10x10x10", "1e3"] {

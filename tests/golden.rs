@@ -247,8 +247,58 @@ fn alpha_cases() -> Vec<Case> {
     ]
 }
 
+fn fit_cases() -> Vec<Case> {
+    let boxed = |fit: &'static str, gravity: &'static str, background: &'static str| {
+        move |c: &mut Config| {
+            c.resize = Some("96x96".parse().unwrap());
+            c.fit = fit.parse().unwrap();
+            c.gravity = gravity.parse().unwrap();
+            c.background = background.parse().unwrap();
+        }
+    };
+    vec![
+        // The cat's face is right of centre: a right-anchored square keeps it.
+        case(
+            "fit-cover-right",
+            Input::Bundled("chelsea.png"),
+            ImageFormat::Png,
+            EXACT,
+            boxed("cover", "right", "white"),
+        ),
+        case(
+            "fit-fill",
+            Input::Bundled("chelsea.png"),
+            ImageFormat::Png,
+            EXACT,
+            boxed("fill", "center", "white"),
+        ),
+        // Transparent padding, above and below the picture, kept as alpha in PNG.
+        case(
+            "fit-contain-transparent",
+            Input::Bundled("coffee.png"),
+            ImageFormat::Png,
+            EXACT,
+            boxed("contain", "center", "transparent"),
+        ),
+        // A grey photo on a coloured background becomes colour; the square picture sits left.
+        case(
+            "fit-contain-grey-on-colour",
+            Input::Bundled("camera.png"),
+            ImageFormat::Png,
+            EXACT,
+            |c| {
+                c.resize = Some("96x64".parse().unwrap());
+                c.fit = "contain".parse().unwrap();
+                c.gravity = Gravity::Left;
+                c.background = "#3060c0".parse().unwrap();
+            },
+        ),
+    ]
+}
+
 fn all_cases() -> Vec<Case> {
     [
+        fit_cases(),
         demo_cases(),
         filter_cases(),
         gravity_cases(),
@@ -378,6 +428,11 @@ fn grayscale_input_matches_its_golden() {
 #[test]
 fn png_with_alpha_matches_its_goldens() {
     check(&alpha_cases());
+}
+
+#[test]
+fn every_resize_mode_matches_its_golden() {
+    check(&fit_cases());
 }
 
 #[test]

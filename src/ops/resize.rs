@@ -4,6 +4,7 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions};
 
 use super::raster::{Layout, Raster};
+use crate::config::Geometry;
 
 /// A Lanczos3 resizer that keeps its scratch buffers between images.
 pub struct Resizer {
@@ -25,11 +26,7 @@ impl Resizer {
     /// Resamples `src` to exactly `width × height` (both at least 1).
     #[must_use]
     pub fn resize(&mut self, src: &Raster, width: u32, height: u32) -> Raster {
-        let pixel_type = match src.layout {
-            Layout::Gray => PixelType::U8,
-            Layout::Rgb => PixelType::U8x3,
-            Layout::Rgba => PixelType::U8x4,
-        };
+        let pixel_type = pixel_type(src.layout);
         // u8 pixel types have no alignment requirement and the lengths are the raster's own.
         let src_view = ImageRef::new(src.width, src.height, &src.data, pixel_type)
             .expect("raster buffer matches its size");
@@ -39,6 +36,113 @@ impl Resizer {
             .expect("source and destination share a pixel type");
         Raster::from_vec(dst.width(), dst.height(), src.layout, dst.into_vec())
     }
+}
+
+impl Resizer {
+    /// Applies `geometry` to `src` in one Lanczos3 pass: the source region is cropped and
+    /// resampled together, then placed on a canvas of `background` when the geometry pads
+    /// (`contain`). A region at its own size is copied, not resampled.
+    ///
+    /// The output is grey only when the photo and an opaque background are grey, and has an
+    /// alpha channel when the photo or a padding background has one.
+    #[must_use]
+    pub fn resample(&mut self, src: &Raster, geometry: &Geometry, background: [u8; 4]) -> Raster {
+        let [left, top, cw, ch] = geometry.src;
+        let (sw, sh) = geometry.scaled;
+        let region = if !geometry.resamples() {
+            crop(src, left as u32, top as u32, sw, sh)
+        } else {
+            let pixel_type = pixel_type(src.layout);
+            let src_view = ImageRef::new(src.width, src.height, &src.data, pixel_type)
+                .expect("raster buffer matches its size");
+            let mut dst = Image::new(sw.max(1), sh.max(1), pixel_type);
+            let options = self.options.crop(left, top, cw, ch);
+            self.inner
+                .resize(&src_view, &mut dst, &options)
+                .expect("source and destination share a pixel type");
+            Raster::from_vec(dst.width(), dst.height(), src.layout, dst.into_vec())
+        };
+        if geometry.canvas == geometry.scaled {
+            return region;
+        }
+        pad(&region, geometry.canvas, geometry.offset, background)
+    }
+}
+
+fn pixel_type(layout: Layout) -> PixelType {
+    match layout {
+        Layout::Gray => PixelType::U8,
+        Layout::Rgb => PixelType::U8x3,
+        Layout::Rgba => PixelType::U8x4,
+    }
+}
+
+/// The `width × height` region of `src` at `(left, top)`, copied row by row.
+#[must_use]
+pub fn crop(src: &Raster, left: u32, top: u32, width: u32, height: u32) -> Raster {
+    if (left, top, width, height) == (0, 0, src.width, src.height) {
+        return src.clone();
+    }
+    let ch = src.layout.channels();
+    let row = width as usize * ch;
+    let mut data = Vec::with_capacity(row * height as usize);
+    for y in top..top + height {
+        let start = y as usize * src.stride() + left as usize * ch;
+        data.extend_from_slice(&src.data[start..start + row]);
+    }
+    Raster::from_vec(width, height, src.layout, data)
+}
+
+/// `img` placed at `offset` on a `canvas` filled with `background` (straight RGBA).
+#[must_use]
+pub fn pad(img: &Raster, canvas: (u32, u32), offset: (u32, u32), background: [u8; 4]) -> Raster {
+    let [r, g, b, a] = background;
+    let layout = if img.layout == Layout::Rgba || a < 255 {
+        Layout::Rgba
+    } else if img.layout == Layout::Gray && r == g && g == b {
+        Layout::Gray
+    } else {
+        Layout::Rgb
+    };
+    let fill: &[u8] = match layout {
+        Layout::Gray => &background[..1],
+        Layout::Rgb => &background[..3],
+        Layout::Rgba => &background,
+    };
+    let ch = layout.channels();
+    let mut out = Raster::filled(canvas.0, canvas.1, layout, 0);
+    for px in out.data.chunks_exact_mut(ch) {
+        px.copy_from_slice(fill);
+    }
+    let stride = out.stride();
+    let (w, h) = (
+        img.width.min(canvas.0 - offset.0),
+        img.height.min(canvas.1 - offset.1),
+    );
+    for y in 0..h as usize {
+        let src = &img.data[y * img.stride()..][..w as usize * img.layout.channels()];
+        let start = (y + offset.1 as usize) * stride + offset.0 as usize * ch;
+        let dst = &mut out.data[start..start + w as usize * ch];
+        match (img.layout, layout) {
+            (a, b) if a == b => dst.copy_from_slice(src),
+            (Layout::Gray, _) => {
+                for (d, &v) in dst.chunks_exact_mut(ch).zip(src) {
+                    d[..3].fill(v);
+                    if ch == 4 {
+                        d[3] = 255;
+                    }
+                }
+            }
+            (Layout::Rgb, _) => {
+                for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(3)) {
+                    d[..3].copy_from_slice(s);
+                    d[3] = 255;
+                }
+            }
+            (Layout::Rgba, _) => unreachable!("RGBA photos keep their layout"),
+        }
+    }
+    out
 }
 
 /// Resamples `src` to `width × height` with a fresh resizer (see [`Resizer`] to reuse one).
@@ -57,5 +161,40 @@ mod tests {
         let out = resize(&src, 150, 100);
         assert_eq!((out.width, out.height, out.layout), (150, 100, Layout::Rgb));
         assert!(out.data.iter().all(|&v| v == 77));
+    }
+
+    #[test]
+    fn padding_surrounds_the_picture_with_the_background() {
+        let src = Raster::filled(2, 1, Layout::Gray, 50);
+        let out = pad(&src, (4, 3), (1, 1), [200, 200, 200, 255]);
+        assert_eq!(out.layout, Layout::Gray);
+        assert_eq!(
+            out.data,
+            [200, 200, 200, 200, 200, 50, 50, 200, 200, 200, 200, 200]
+        );
+        let out = pad(&src, (3, 1), (0, 0), [0, 0, 0, 0]);
+        assert_eq!(out.layout, Layout::Rgba);
+        assert_eq!(out.data, [50, 50, 50, 255, 50, 50, 50, 255, 0, 0, 0, 0]);
+        let red = pad(
+            &Raster::filled(1, 1, Layout::Rgb, 9),
+            (2, 1),
+            (1, 0),
+            [255, 0, 0, 255],
+        );
+        assert_eq!(red.data, [255, 0, 0, 9, 9, 9]);
+    }
+
+    #[test]
+    fn a_crop_at_its_own_size_copies_the_pixels() {
+        let mut src = Raster::filled(4, 4, Layout::Gray, 0);
+        src.data = (0..16).collect();
+        let g = Geometry {
+            src: [1.0, 2.0, 2.0, 2.0],
+            scaled: (2, 2),
+            canvas: (2, 2),
+            offset: (0, 0),
+        };
+        let out = Resizer::default().resample(&src, &g, [0; 4]);
+        assert_eq!(out.data, [9, 10, 13, 14]);
     }
 }

@@ -73,6 +73,8 @@ impl Observer for () {
 /// Setup problems (no inputs, output collisions, a bad font) are returned as errors before any
 /// photo is touched; problems with single photos are reported in the [`Report`].
 pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, Error> {
+    crate::config::check_fit(config.resize.as_ref(), config.fit)
+        .map_err(|e| Error::Invalid(e.0))?;
     let discover::Plan { jobs, skipped } = discover::plan(config)?;
     std::fs::create_dir_all(&config.output_dir).map_err(|source| Error::OutputDir {
         path: config.output_dir.clone(),
@@ -196,6 +198,9 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
         }
         let stage = resize::Resize {
             spec: config.resize,
+            fit: config.fit,
+            gravity: config.gravity,
+            background: config.background,
             enlarge: config.enlarge,
             resizer: Resizer::default(),
         };

@@ -1,6 +1,7 @@
-//! `resize`: fit the photo inside the requested box with Lanczos3 (one worker, one resizer).
+//! `resize`: fit the photo to the requested box (inside, cover, fill or contain) with one
+//! Lanczos3 pass (one worker, one resizer).
 
-use crate::config::ResizeSpec;
+use crate::config::{plan_geometry, Background, Fit, Gravity, ResizeSpec};
 use crate::error::ItemError;
 use crate::ops::resize::Resizer;
 use crate::pipeline::{Frame, Stage, StageName};
@@ -9,6 +10,12 @@ use crate::pipeline::{Frame, Stage, StageName};
 pub struct Resize {
     /// The requested size; `None` passes photos through.
     pub spec: Option<ResizeSpec>,
+    /// How photos fit the box.
+    pub fit: Fit,
+    /// Anchor of the crop (`cover`) or of the picture in its padding (`contain`).
+    pub gravity: Gravity,
+    /// Padding colour of `contain`.
+    pub background: Background,
     /// Whether small photos may grow.
     pub enlarge: bool,
     /// Kept between photos so its buffers are reused.
@@ -23,9 +30,16 @@ impl Stage for Resize {
             return Ok(frame);
         };
         let img = frame.image_mut();
-        let (w, h) = spec.target(img.width, img.height, self.enlarge);
-        if (w, h) != (img.width, img.height) {
-            *img = self.resizer.resize(img, w, h);
+        let geometry = plan_geometry(
+            &spec,
+            self.fit,
+            self.gravity,
+            self.enlarge,
+            img.width,
+            img.height,
+        );
+        if geometry != crate::config::Geometry::identity(img.width, img.height) {
+            *img = self.resizer.resample(img, &geometry, self.background.0);
         }
         Ok(frame)
     }

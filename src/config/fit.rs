@@ -1,0 +1,318 @@
+//! Resize modes (`--fit inside|cover|fill|contain`), the padding colour of `contain`, and the
+//! geometry they give a photo: which part of the source is resampled to what size, and where it
+//! sits in the output.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::{bad, Gravity, ParseError, ResizeSpec};
+
+/// How a photo is fitted to the `--resize` box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fit {
+    /// Inside the box, aspect ratio kept; shrinks only unless enlarging is allowed (the default).
+    #[default]
+    Inside,
+    /// Covers the box, aspect ratio kept, then cropped to it at the gravity.
+    Cover,
+    /// Stretched to exactly the box.
+    Fill,
+    /// Inside the box, then padded to exactly the box with the background colour.
+    Contain,
+}
+
+impl Fit {
+    /// All four, as listed in help.
+    pub const ALL: [Fit; 4] = [Fit::Inside, Fit::Cover, Fit::Fill, Fit::Contain];
+
+    /// The spelling used on the command line.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Fit::Inside => "inside",
+            Fit::Cover => "cover",
+            Fit::Fill => "fill",
+            Fit::Contain => "contain",
+        }
+    }
+}
+
+impl fmt::Display for Fit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Fit {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        Fit::ALL.into_iter().find(|f| f.name() == t).ok_or_else(|| {
+            bad(format!(
+                "unknown fit '{s}': expected inside, cover, fill or contain"
+            ))
+        })
+    }
+}
+
+/// The colour `contain` pads with: straight RGBA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Background(pub [u8; 4]);
+
+impl Default for Background {
+    /// White.
+    fn default() -> Self {
+        Background([255, 255, 255, 255])
+    }
+}
+
+impl Background {
+    /// Whether the colour is fully opaque.
+    #[must_use]
+    pub fn is_opaque(self) -> bool {
+        self.0[3] == 255
+    }
+
+    /// Whether the colour is a grey (so a grey photo can stay grey).
+    #[must_use]
+    pub fn is_grey(self) -> bool {
+        let [r, g, b, _] = self.0;
+        r == g && g == b
+    }
+}
+
+impl FromStr for Background {
+    type Err = ParseError;
+
+    /// A colour as `--color` takes it (`#RRGGBB`, `#RGB`, a name), `#RRGGBBAA`, or `transparent`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        if t == "transparent" || t == "none" {
+            return Ok(Background([0, 0, 0, 0]));
+        }
+        let hex = t.strip_prefix('#').unwrap_or(&t);
+        if hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
+            return Ok(Background([byte(0), byte(2), byte(4), byte(6)]));
+        }
+        match t.parse::<super::Rgb>() {
+            Ok(super::Rgb([r, g, b])) => Ok(Background([r, g, b, 255])),
+            Err(_) => Err(bad(format!(
+                "'{s}': expected #RRGGBB, #RGB, #RRGGBBAA, a colour name such as white, or transparent"
+            ))),
+        }
+    }
+}
+
+/// Where a photo's pixels go: the source region resampled to `scaled`, placed at `offset` on a
+/// `canvas` (larger than `scaled` only for `contain`, which pads the rest).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geometry {
+    /// Left, top, width and height of the source region, in source pixels (may be fractional).
+    pub src: [f64; 4],
+    /// The size the region is resampled to.
+    pub scaled: (u32, u32),
+    /// The output size.
+    pub canvas: (u32, u32),
+    /// Where the resampled region's top-left corner sits on the canvas.
+    pub offset: (u32, u32),
+}
+
+impl Geometry {
+    /// The whole `width × height` source, unchanged.
+    #[must_use]
+    pub fn identity(width: u32, height: u32) -> Self {
+        Geometry {
+            src: [0.0, 0.0, f64::from(width), f64::from(height)],
+            scaled: (width, height),
+            canvas: (width, height),
+            offset: (0, 0),
+        }
+    }
+
+    /// The whole source resampled to `scaled`, nothing cropped or padded.
+    fn scaled(width: u32, height: u32, scaled: (u32, u32)) -> Self {
+        Geometry {
+            scaled,
+            canvas: scaled,
+            ..Geometry::identity(width, height)
+        }
+    }
+
+    /// Whether the source region is resampled (rather than copied at its own size).
+    #[must_use]
+    pub fn resamples(&self) -> bool {
+        let [_, _, w, h] = self.src;
+        (f64::from(self.scaled.0), f64::from(self.scaled.1)) != (w, h)
+    }
+}
+
+/// Checks that `fit` can work with `spec`: every mode but `inside` needs a box with both sides.
+pub fn check(spec: Option<&ResizeSpec>, fit: Fit) -> Result<(), ParseError> {
+    let boxed = matches!(
+        spec,
+        Some(ResizeSpec::Fit {
+            width: Some(_),
+            height: Some(_)
+        })
+    );
+    if fit == Fit::Inside || boxed {
+        return Ok(());
+    }
+    Err(bad(format!(
+        "--fit {fit} needs a box with both sides: give --resize WxH (e.g. 320x320) or --resize N for an NxN square"
+    )))
+}
+
+/// Horizontal and vertical anchors of `gravity` as 0, 0.5 or 1.
+fn anchors(gravity: Gravity) -> (f64, f64) {
+    let (h, v) = gravity.cells();
+    (f64::from(h) / 2.0, f64::from(v) / 2.0)
+}
+
+/// The geometry of a `width × height` photo resized by `spec` with `fit`; `gravity` anchors the
+/// crop of `cover` and the picture inside the padding of `contain`. Without `enlarge`, `inside`,
+/// `cover` and `contain` never scale a photo up (`contain` still pads to the full box, `cover`
+/// then crops what fits); `fill` always stretches to exactly the box.
+#[must_use]
+pub fn plan(
+    spec: &ResizeSpec,
+    fit: Fit,
+    gravity: Gravity,
+    enlarge: bool,
+    width: u32,
+    height: u32,
+) -> Geometry {
+    let (bw, bh) = match (fit, *spec) {
+        (
+            Fit::Cover | Fit::Fill | Fit::Contain,
+            ResizeSpec::Fit {
+                width: Some(bw),
+                height: Some(bh),
+            },
+        ) => (bw.max(1), bh.max(1)),
+        _ => return Geometry::scaled(width, height, spec.target(width, height, enlarge)),
+    };
+    let (w, h) = (f64::from(width), f64::from(height));
+    let (fx, fy) = anchors(gravity);
+    match fit {
+        Fit::Inside => unreachable!("handled above"),
+        Fit::Fill => Geometry::scaled(width, height, (bw, bh)),
+        Fit::Contain => {
+            let scaled = spec.target(width, height, enlarge);
+            let free = |outer: u32, inner: u32, f: f64| {
+                (f64::from(outer.saturating_sub(inner)) * f).floor() as u32
+            };
+            Geometry {
+                canvas: (bw, bh),
+                offset: (free(bw, scaled.0, fx), free(bh, scaled.1, fy)),
+                ..Geometry::scaled(width, height, scaled)
+            }
+        }
+        Fit::Cover => {
+            let mut s = (f64::from(bw) / w).max(f64::from(bh) / h);
+            if !enlarge {
+                s = s.min(1.0);
+            }
+            let out_w = ((w * s).round() as u32).clamp(1, bw);
+            let out_h = ((h * s).round() as u32).clamp(1, bh);
+            let (cw, ch) = if s == 1.0 {
+                (f64::from(out_w), f64::from(out_h))
+            } else {
+                ((f64::from(out_w) / s).min(w), (f64::from(out_h) / s).min(h))
+            };
+            let (left, top) = ((w - cw) * fx, (h - ch) * fy);
+            // At scale 1 this is a plain crop: whole-pixel offsets, so pixels are copied.
+            let (left, top) = if s == 1.0 {
+                (left.floor(), top.floor())
+            } else {
+                (left, top)
+            };
+            Geometry {
+                src: [left, top, cw, ch],
+                scaled: (out_w, out_h),
+                canvas: (out_w, out_h),
+                offset: (0, 0),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geo(spec: &str, fit: Fit, gravity: &str, enlarge: bool, w: u32, h: u32) -> Geometry {
+        plan(
+            &spec.parse().unwrap(),
+            fit,
+            gravity.parse().unwrap(),
+            enlarge,
+            w,
+            h,
+        )
+    }
+
+    #[test]
+    fn cover_fills_the_box_and_crops_at_the_gravity() {
+        let g = geo("100x100", Fit::Cover, "center", false, 400, 200);
+        assert_eq!(g.canvas, (100, 100));
+        assert_eq!(g.src, [100.0, 0.0, 200.0, 200.0]);
+        let g = geo("100x100", Fit::Cover, "left", false, 400, 200);
+        assert_eq!(g.src, [0.0, 0.0, 200.0, 200.0]);
+        let g = geo("100x100", Fit::Cover, "bottom-right", false, 200, 400);
+        assert_eq!(g.src, [0.0, 200.0, 200.0, 200.0]);
+        assert!(g.resamples());
+    }
+
+    #[test]
+    fn cover_without_enlarge_crops_a_small_photo_without_resampling() {
+        let g = geo("100x100", Fit::Cover, "center", false, 120, 60);
+        assert_eq!(g.canvas, (100, 60));
+        assert_eq!(g.src, [10.0, 0.0, 100.0, 60.0]);
+        assert!(!g.resamples());
+        let g = geo("100x100", Fit::Cover, "center", true, 120, 60);
+        assert_eq!(g.canvas, (100, 100));
+    }
+
+    #[test]
+    fn contain_pads_to_the_box_and_fill_stretches() {
+        let g = geo("100x100", Fit::Contain, "center", false, 400, 200);
+        assert_eq!(
+            (g.scaled, g.canvas, g.offset),
+            ((100, 50), (100, 100), (0, 25))
+        );
+        let g = geo("100x100", Fit::Contain, "top-left", false, 40, 30);
+        assert_eq!(
+            (g.scaled, g.canvas, g.offset),
+            ((40, 30), (100, 100), (0, 0))
+        );
+        let g = geo("100x100", Fit::Contain, "bottom-right", false, 40, 30);
+        assert_eq!(g.offset, (60, 70));
+        let g = geo("100x50", Fit::Fill, "center", false, 40, 30);
+        assert_eq!((g.scaled, g.canvas), ((100, 50), (100, 50)));
+    }
+
+    #[test]
+    fn modes_other_than_inside_need_a_full_box() {
+        for spec in ["1920x", "x1080", "50%"] {
+            let spec: ResizeSpec = spec.parse().unwrap();
+            assert!(check(Some(&spec), Fit::Cover).is_err());
+            assert!(check(Some(&spec), Fit::Inside).is_ok());
+        }
+        assert!(check(Some(&"320".parse().unwrap()), Fit::Cover).is_ok());
+        assert!(check(None, Fit::Contain).is_err());
+    }
+
+    #[test]
+    fn backgrounds_parse() {
+        assert_eq!("transparent".parse(), Ok(Background([0, 0, 0, 0])));
+        assert_eq!("#ff000080".parse(), Ok(Background([255, 0, 0, 128])));
+        assert_eq!("black".parse(), Ok(Background([0, 0, 0, 255])));
+        assert_eq!("#fff".parse(), Ok(Background([255, 255, 255, 255])));
+        assert!("#12345".parse::<Background>().is_err());
+        assert_eq!("COVER".parse(), Ok(Fit::Cover));
+        assert!("crop".parse::<Fit>().is_err());
+    }
+}
