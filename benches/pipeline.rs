@@ -1,8 +1,10 @@
 //! The whole pipeline end to end on a generated folder: the performance issue's job J1.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use fanlight::config::OutputSpec;
 use fanlight::ops::decode::{decode, ImageKind};
 use fanlight::ops::encode::encode;
+use fanlight::ops::meta::Metadata;
 use fanlight::ops::resize::Resizer;
 use fanlight::{Config, Format, WatermarkSpec};
 
@@ -29,7 +31,7 @@ fn folder(dir: &std::path::Path) {
             (f64::from(src.height) * scale) as u32,
         );
         let big = resizer.resize(&src, w, h);
-        let jpeg = encode(&big, ImageKind::Jpeg, 92, None).unwrap();
+        let jpeg = encode(&big, ImageKind::Jpeg, &quality(92), &Metadata::default()).unwrap();
         std::fs::write(dir.join(format!("{i}.jpg")), jpeg).unwrap();
     }
 }
@@ -65,3 +67,11 @@ fn pipeline(c: &mut Criterion) {
 
 criterion_group!(benches, pipeline);
 criterion_main!(benches);
+
+/// Encoder settings with this quality.
+fn quality(quality: u8) -> OutputSpec {
+    OutputSpec {
+        quality,
+        ..OutputSpec::default()
+    }
+}

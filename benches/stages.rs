@@ -5,11 +5,13 @@ use std::hint::black_box;
 use ab_glyph::FontArc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use fanlight::config::FilterSpec;
+use fanlight::config::OutputSpec;
 use fanlight::metrics::clock::thread_cpu_time;
 use fanlight::ops::blend::blend_mask;
 use fanlight::ops::decode::{decode, ImageKind};
 use fanlight::ops::encode::encode;
 use fanlight::ops::filters::{apply, FilterScratch};
+use fanlight::ops::meta::Metadata;
 use fanlight::ops::raster::Raster;
 use fanlight::ops::resize::Resizer;
 use fanlight::ops::text::{rasterize, Align};
@@ -24,7 +26,7 @@ fn big_frame() -> (Raster, Vec<u8>) {
         .unwrap()
         .raster;
     let big = Resizer::default().resize(&small, small.width * 4, small.height * 4);
-    let jpeg = encode(&big, ImageKind::Jpeg, 92, None).unwrap();
+    let jpeg = encode(&big, ImageKind::Jpeg, &quality(92), &Metadata::default()).unwrap();
     (big, jpeg)
 }
 
@@ -68,10 +70,26 @@ fn stages(c: &mut Criterion) {
     });
 
     group.bench_function(format!("write: encode 1920x{th} JPEG q85"), |b| {
-        b.iter(|| encode(black_box(&frame), ImageKind::Jpeg, 85, None).unwrap())
+        b.iter(|| {
+            encode(
+                black_box(&frame),
+                ImageKind::Jpeg,
+                &quality(85),
+                &Metadata::default(),
+            )
+            .unwrap()
+        })
     });
     group.bench_function(format!("write: encode 1920x{th} PNG"), |b| {
-        b.iter(|| encode(black_box(&frame), ImageKind::Png, 85, None).unwrap())
+        b.iter(|| {
+            encode(
+                black_box(&frame),
+                ImageKind::Png,
+                &quality(85),
+                &Metadata::default(),
+            )
+            .unwrap()
+        })
     });
     group.finish();
 
@@ -92,3 +110,11 @@ fn stages(c: &mut Criterion) {
 
 criterion_group!(benches, stages);
 criterion_main!(benches);
+
+/// Encoder settings with this quality.
+fn quality(quality: u8) -> OutputSpec {
+    OutputSpec {
+        quality,
+        ..OutputSpec::default()
+    }
+}

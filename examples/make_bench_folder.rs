@@ -9,8 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use fanlight::config::OutputSpec;
 use fanlight::ops::decode::{decode, ImageKind};
 use fanlight::ops::encode::encode;
+use fanlight::ops::meta::Metadata;
 use fanlight::ops::raster::Raster;
 use fanlight::ops::resize::Resizer;
 
@@ -61,7 +63,7 @@ fn main() {
         );
         let mut big = resizer.resize(src, w, h);
         add_grain(&mut big, i as u32);
-        let bytes = encode(&big, ImageKind::Jpeg, 92, None).unwrap();
+        let bytes = encode(&big, ImageKind::Jpeg, &quality(92), &Metadata::default()).unwrap();
         let path = dir
             .join(format!("set{}", i % 3))
             .join(format!("{stem}-{i:03}.jpg"));
@@ -88,5 +90,13 @@ fn add_grain(img: &mut Raster, seed: u32) {
         x ^= x >> 16;
         let noise = (x % 13) as i32 - 6;
         *v = (i32::from(*v) + noise).clamp(0, 255) as u8;
+    }
+}
+
+/// Encoder settings with this quality.
+fn quality(quality: u8) -> OutputSpec {
+    OutputSpec {
+        quality,
+        ..OutputSpec::default()
     }
 }

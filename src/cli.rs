@@ -6,7 +6,9 @@ use clap::{Args, Parser, Subcommand};
 use fanlight::config::{
     parse_count, parse_duration, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
 };
-use fanlight::config::{Background, Fit, OnExists, PoolSize, Shard};
+use fanlight::config::{
+    parse_png_level, Background, Chroma, Fit, MetadataMode, OnExists, PoolSize, Shard,
+};
 use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
 
 /// Batch photo pipeline: resize, filter, watermark and re-encode folders of photos, and show
@@ -33,7 +35,8 @@ pub enum Command {
 /// Options of `fanlight convert`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Photo files and folders (folders are walked recursively for .jpg, .jpeg and .png files).
+    /// Photo files and folders (folders are walked recursively for .jpg, .jpeg, .png and .webp
+    /// files).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -129,13 +132,43 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "PX", default_value_t = 24)]
     pub margin: u32,
 
-    /// Output format: same (as each input), jpeg or png.
+    /// Output format: same (as each input), jpeg, png, webp or avif (avif needs a build with
+    /// the avif feature).
     #[arg(long, value_name = "FORMAT", default_value = "same")]
     pub format: Format,
 
-    /// JPEG quality, 1 to 100.
+    /// Quality 1 to 100 of JPEG, lossy WebP and AVIF (compression effort for lossless WebP).
     #[arg(long, value_name = "1..100", default_value = "85", value_parser = parse_quality)]
     pub quality: u8,
+
+    /// Write WebP losslessly (PNG is always lossless).
+    #[arg(long)]
+    pub lossless: bool,
+
+    /// Write progressive JPEGs.
+    #[arg(long)]
+    pub progressive: bool,
+
+    /// JPEG chroma subsampling: 420, 422 or 444 (default: 420 below quality 90, 444 from 90).
+    #[arg(long, value_name = "420|422|444")]
+    pub chroma: Option<Chroma>,
+
+    /// PNG compression level, 0 (none, fastest) to 9 (smallest, slowest).
+    #[arg(long, value_name = "0..9", default_value = "6", value_parser = parse_png_level)]
+    pub png_level: u8,
+
+    /// Drop all metadata, the ICC colour profile included (default: keep only the profile).
+    #[arg(long, conflicts_with = "keep_metadata")]
+    pub strip: bool,
+
+    /// Carry EXIF (orientation reset to 1), XMP and the ICC profile into JPEG, PNG and WebP
+    /// outputs.
+    #[arg(long)]
+    pub keep_metadata: bool,
+
+    /// Convert colours from the embedded ICC profile to sRGB; the output then has no profile.
+    #[arg(long)]
+    pub to_srgb: bool,
 
     /// Filter workers: a number or auto (sized from measured stage costs during the run).
     /// Default: the number of cores.
@@ -232,6 +265,18 @@ impl ConvertArgs {
         });
         config.output.format = self.format;
         config.output.quality = self.quality;
+        config.output.lossless = self.lossless;
+        config.output.progressive = self.progressive;
+        config.output.chroma = self.chroma;
+        config.output.png_level = self.png_level;
+        config.output.metadata = if self.strip {
+            MetadataMode::Strip
+        } else if self.keep_metadata {
+            MetadataMode::Keep
+        } else {
+            MetadataMode::IccOnly
+        };
+        config.output.to_srgb = self.to_srgb;
         if let Some(n) = self.workers {
             config.workers.filter = n;
         }

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ops::decode::ImageKind;
 use crate::pipeline::{CancelToken, StageName};
 
 mod fit;
@@ -719,6 +720,32 @@ pub enum Format {
     Jpeg,
     /// PNG.
     Png,
+    /// WebP, lossy or lossless ([`OutputSpec::lossless`]).
+    Webp,
+    /// AVIF; only when fanlight is built with the `avif` cargo feature.
+    Avif,
+}
+
+/// Whether this build can write AVIF (the `avif` cargo feature).
+pub const AVIF_BUILT: bool = cfg!(feature = "avif");
+
+/// The message given when AVIF is asked of a build without it.
+pub const AVIF_MISSING: &str =
+    "AVIF output is not built into this fanlight: rebuild it with the avif \
+     feature (cargo install --path . --features avif, or cargo run --release --features avif)";
+
+impl Format {
+    /// The format every output gets, or `None` for [`Format::Same`].
+    #[must_use]
+    pub fn kind(self) -> Option<ImageKind> {
+        match self {
+            Format::Same => None,
+            Format::Jpeg => Some(ImageKind::Jpeg),
+            Format::Png => Some(ImageKind::Png),
+            Format::Webp => Some(ImageKind::Webp),
+            Format::Avif => Some(ImageKind::Avif),
+        }
+    }
 }
 
 impl FromStr for Format {
@@ -729,11 +756,51 @@ impl FromStr for Format {
             "same" => Ok(Format::Same),
             "jpeg" | "jpg" => Ok(Format::Jpeg),
             "png" => Ok(Format::Png),
+            "webp" => Ok(Format::Webp),
+            "avif" if AVIF_BUILT => Ok(Format::Avif),
+            "avif" => Err(bad(AVIF_MISSING)),
             _ => Err(bad(format!(
-                "unknown format '{s}': expected same, jpeg or png"
+                "unknown format '{s}': expected same, jpeg, png, webp or avif"
             ))),
         }
     }
+}
+
+/// JPEG chroma subsampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chroma {
+    /// Colour at half resolution both ways (smallest files).
+    S420,
+    /// Colour at half horizontal resolution.
+    S422,
+    /// Colour at full resolution (sharp red edges and text).
+    S444,
+}
+
+impl FromStr for Chroma {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().replace(':', "").as_str() {
+            "420" => Ok(Chroma::S420),
+            "422" => Ok(Chroma::S422),
+            "444" => Ok(Chroma::S444),
+            _ => Err(bad(format!("'{s}': expected 420, 422 or 444"))),
+        }
+    }
+}
+
+/// Which metadata of the input travels to the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetadataMode {
+    /// The ICC colour profile only (default): colours stay right, nothing private leaks.
+    #[default]
+    IccOnly,
+    /// Nothing at all, not even the ICC profile (`--strip`).
+    Strip,
+    /// EXIF (its orientation reset to 1, the pixels being upright already), XMP and the ICC
+    /// profile (`--keep-metadata`), into JPEG, PNG and WebP outputs.
+    Keep,
 }
 
 /// How outputs are encoded.
@@ -741,8 +808,20 @@ impl FromStr for Format {
 pub struct OutputSpec {
     /// Output format. Default: the input's.
     pub format: Format,
-    /// JPEG quality 1–100. Default 85.
+    /// Quality 1–100 of JPEG, lossy WebP and AVIF; effort for lossless WebP. Default 85.
     pub quality: u8,
+    /// WebP outputs are lossless. Default `false` (lossy).
+    pub lossless: bool,
+    /// JPEG outputs are progressive. Default `false` (baseline).
+    pub progressive: bool,
+    /// JPEG chroma subsampling; `None` is 4:2:0 below quality 90 and 4:4:4 from 90. Default `None`.
+    pub chroma: Option<Chroma>,
+    /// PNG deflate level 0 (none) to 9 (smallest, slowest). Default 6.
+    pub png_level: u8,
+    /// Which metadata is carried over. Default: the ICC profile only.
+    pub metadata: MetadataMode,
+    /// Convert pixels from the embedded ICC profile to sRGB, then embed no profile. Default `false`.
+    pub to_srgb: bool,
 }
 
 impl Default for OutputSpec {
@@ -750,6 +829,12 @@ impl Default for OutputSpec {
         OutputSpec {
             format: Format::Same,
             quality: 85,
+            lossless: false,
+            progressive: false,
+            chroma: None,
+            png_level: 6,
+            metadata: MetadataMode::IccOnly,
+            to_srgb: false,
         }
     }
 }
@@ -767,6 +852,16 @@ pub fn parse_quality(s: &str) -> Result<u8, ParseError> {
     match s.trim().parse::<u8>() {
         Ok(v) if (1..=100).contains(&v) => Ok(v),
         _ => Err(bad(format!("'{s}': expected a whole number from 1 to 100"))),
+    }
+}
+
+/// Parses a PNG deflate level `0..=9`.
+pub fn parse_png_level(s: &str) -> Result<u8, ParseError> {
+    match s.trim().parse::<u8>() {
+        Ok(v) if v <= 9 => Ok(v),
+        _ => Err(bad(format!(
+            "'{s}': expected a level from 0 (no compression, fastest) to 9 (smallest)"
+        ))),
     }
 }
 

@@ -73,7 +73,7 @@ pub enum ItemError {
     #[error("cannot read: {0} (check that the file exists and is readable)")]
     Read(String),
     /// The bytes are not an image fanlight can read.
-    #[error("not a supported image: {0} (fanlight reads JPEG and PNG)")]
+    #[error("not a supported image: {0} (fanlight reads JPEG, PNG and WebP)")]
     UnknownFormat(String),
     /// The image is damaged or incomplete.
     #[error(

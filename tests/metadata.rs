@@ -67,3 +67,200 @@ fn the_icc_profile_is_kept_in_jpeg_and_png_but_not_after_a_colour_change() {
         "EXIF is not carried over"
     );
 }
+
+const XMP: &[u8] = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF/></x:xmpmeta>";
+
+/// A JPEG with an ICC profile, EXIF saying "rotate 90°" (orientation 6) and an XMP packet.
+fn tagged_jpeg(path: &std::path::Path) {
+    let img = picture(64, 48, 0);
+    let mut enc = jpeg_encoder::Encoder::new_file(path, 90).unwrap();
+    enc.add_icc_profile(&fake_profile(b"RGB ")).unwrap();
+    enc.add_exif_metadata(&exif_orientation(6)).unwrap();
+    let mut xmp = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    xmp.extend_from_slice(XMP);
+    enc.add_app_segment(1, xmp).unwrap();
+    enc.encode(img.as_raw(), 64, 48, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+}
+
+/// ICC profile, EXIF and XMP of a file.
+type Found = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// ICC profile, EXIF and XMP of a file, as image's decoders read them.
+fn metadata_of(path: &std::path::Path) -> Found {
+    let mut decoder = image::ImageReader::open(path)
+        .unwrap()
+        .with_guessed_format()
+        .unwrap()
+        .into_decoder()
+        .unwrap();
+    (
+        decoder.icc_profile().unwrap(),
+        decoder.exif_metadata().unwrap(),
+        decoder.xmp_metadata().unwrap(),
+    )
+}
+
+fn convert(root: &std::path::Path, out: &str, args: &[&str]) {
+    let mut all = vec!["convert", "in", "-o", out, "-q"];
+    all.extend_from_slice(args);
+    let o = fanlight(&all, root);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn keep_metadata_carries_icc_exif_with_orientation_1_and_xmp_into_every_format() {
+    let tmp = tempdir();
+    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
+    tagged_jpeg(&tmp.path().join("in/t.jpg"));
+    for (format, ext) in [("jpeg", "jpg"), ("png", "png"), ("webp", "webp")] {
+        convert(tmp.path(), format, &["--format", format, "--keep-metadata"]);
+        let path = tmp.path().join(format).join(format!("t.{ext}"));
+        let (icc, exif, xmp) = metadata_of(&path);
+        assert_eq!(icc, Some(fake_profile(b"RGB ")), "{format}: ICC");
+        let exif = exif.unwrap_or_else(|| panic!("{format}: EXIF kept"));
+        let exif = exif.strip_prefix(b"Exif\0\0").unwrap_or(&exif);
+        assert_eq!(
+            image::metadata::Orientation::from_exif_chunk(exif),
+            Some(image::metadata::Orientation::NoTransforms),
+            "{format}: orientation reset, the pixels being upright"
+        );
+        assert_eq!(xmp.as_deref(), Some(XMP), "{format}: XMP");
+        let img = image::open(&path).unwrap();
+        assert_eq!(
+            (img.width(), img.height()),
+            (48, 64),
+            "{format}: rotated once"
+        );
+    }
+}
+
+#[test]
+fn by_default_only_the_profile_is_kept_and_strip_drops_it_too() {
+    let tmp = tempdir();
+    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
+    tagged_jpeg(&tmp.path().join("in/t.jpg"));
+    for (format, ext) in [("jpeg", "jpg"), ("png", "png"), ("webp", "webp")] {
+        let default = format!("default-{format}");
+        convert(tmp.path(), &default, &["--format", format]);
+        let (icc, exif, xmp) = metadata_of(&tmp.path().join(&default).join(format!("t.{ext}")));
+        assert_eq!(icc, Some(fake_profile(b"RGB ")), "{format}: ICC kept");
+        assert_eq!((exif, xmp), (None, None), "{format}: EXIF and XMP dropped");
+
+        let strip = format!("strip-{format}");
+        convert(tmp.path(), &strip, &["--format", format, "--strip"]);
+        let path = tmp.path().join(&strip).join(format!("t.{ext}"));
+        assert_eq!(metadata_of(&path), (None, None, None), "{format}: stripped");
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(4).any(|w| w == b"ICCP" || w == b"iCCP"));
+        assert!(!bytes.windows(11).any(|w| w == b"ICC_PROFILE"));
+    }
+}
+
+/// A matrix/TRC ICC v2 display profile with Display P3's primaries (D50-adapted) and a 2.2
+/// gamma: wider than sRGB, so the same numbers mean more saturated colours.
+fn p3_profile() -> Vec<u8> {
+    fn s15(v: f64) -> [u8; 4] {
+        ((v * 65536.0).round() as i32).to_be_bytes()
+    }
+    fn xyz(x: f64, y: f64, z: f64) -> Vec<u8> {
+        let mut t = b"XYZ \0\0\0\0".to_vec();
+        for v in [x, y, z] {
+            t.extend_from_slice(&s15(v));
+        }
+        t
+    }
+    let mut curve = b"curv\0\0\0\0".to_vec();
+    curve.extend_from_slice(&1u32.to_be_bytes());
+    curve.extend_from_slice(&((2.2f64 * 256.0).round() as u16).to_be_bytes());
+    curve.extend_from_slice(&[0, 0]);
+    let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.5151, 0.2412, -0.0011)),
+        (b"gXYZ", xyz(0.2919, 0.6922, 0.0419)),
+        (b"bXYZ", xyz(0.1571, 0.0666, 0.7841)),
+        (b"rTRC", curve.clone()),
+        (b"gTRC", curve.clone()),
+        (b"bTRC", curve),
+    ];
+    let mut header = vec![0u8; 128];
+    header[8..12].copy_from_slice(&[2, 0x10, 0, 0]);
+    header[12..16].copy_from_slice(b"mntr");
+    header[16..20].copy_from_slice(b"RGB ");
+    header[20..24].copy_from_slice(b"XYZ ");
+    header[36..40].copy_from_slice(b"acsp");
+    header[68..72].copy_from_slice(&s15(0.9642));
+    header[72..76].copy_from_slice(&s15(1.0));
+    header[76..80].copy_from_slice(&s15(0.8249));
+    let mut table = (tags.len() as u32).to_be_bytes().to_vec();
+    let mut data = Vec::new();
+    let mut offset = 128 + 4 + 12 * tags.len();
+    for (sig, body) in &tags {
+        table.extend_from_slice(*sig);
+        table.extend_from_slice(&(offset as u32).to_be_bytes());
+        table.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        data.extend_from_slice(body);
+        offset += body.len();
+    }
+    let mut icc = header;
+    icc.extend(table);
+    icc.extend(data);
+    let len = icc.len() as u32;
+    icc[..4].copy_from_slice(&len.to_be_bytes());
+    icc
+}
+
+#[test]
+fn to_srgb_converts_a_wide_gamut_photo_and_embeds_no_profile() {
+    use image::ImageEncoder as _;
+    let tmp = tempdir();
+    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
+    // Left half a muted red, right half mid grey, tagged as P3.
+    let img = image::RgbImage::from_fn(32, 16, |x, _| {
+        if x < 16 {
+            image::Rgb([200, 100, 100])
+        } else {
+            image::Rgb([128, 128, 128])
+        }
+    });
+    let file = std::fs::File::create(tmp.path().join("in/p3.png")).unwrap();
+    let mut enc = image::codecs::png::PngEncoder::new(file);
+    enc.set_icc_profile(p3_profile()).unwrap();
+    enc.write_image(img.as_raw(), 32, 16, image::ExtendedColorType::Rgb8)
+        .unwrap();
+
+    convert(tmp.path(), "kept", &[]);
+    let kept = tmp.path().join("kept/p3.png");
+    assert_eq!(metadata_of(&kept).0, Some(p3_profile()));
+    assert_eq!(
+        image::open(&kept).unwrap().to_rgb8(),
+        img,
+        "no conversion by default"
+    );
+
+    convert(tmp.path(), "srgb", &["--to-srgb"]);
+    let out = tmp.path().join("srgb/p3.png");
+    assert_eq!(metadata_of(&out).0, None, "no profile after conversion");
+    let px = image::open(&out).unwrap().to_rgb8();
+    let red = px.get_pixel(4, 8).0;
+    // The same colour needs more saturated numbers in the smaller sRGB gamut.
+    // P3 (200, 100, 100) is about sRGB (216, 93, 97): red up, green down, blue nearly alike.
+    assert!(red[0] >= 210 && red[1] <= 96 && red[2] < 100, "{red:?}");
+    let grey = px.get_pixel(28, 8).0;
+    assert!(
+        grey.iter().all(|&c| c.abs_diff(grey[0]) <= 2) && grey[0].abs_diff(128) <= 12,
+        "grey stays neutral: {grey:?}"
+    );
+}
+
+#[test]
+fn to_srgb_with_an_unreadable_profile_fails_that_photo_with_a_reason() {
+    let tmp = tempdir();
+    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
+    tagged_jpeg(&tmp.path().join("in/t.jpg"));
+    write_jpeg(&tmp.path().join("in/u.jpg"), &picture(20, 20, 0), None);
+    let o = fanlight(&["convert", "in", "-o", "out", "--to-srgb"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("t.jpg") && stderr(&o).contains("ICC profile cannot be read"));
+    assert!(tmp.path().join("out/u.jpg").exists(), "the batch went on");
+}

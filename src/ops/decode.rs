@@ -15,6 +15,10 @@ pub enum ImageKind {
     Jpeg,
     /// PNG.
     Png,
+    /// WebP (read through image-webp, written through libwebp).
+    Webp,
+    /// AVIF (written only, with the `avif` cargo feature).
+    Avif,
 }
 
 impl ImageKind {
@@ -24,6 +28,8 @@ impl ImageKind {
         match self {
             ImageKind::Jpeg => "jpg",
             ImageKind::Png => "png",
+            ImageKind::Webp => "webp",
+            ImageKind::Avif => "avif",
         }
     }
 
@@ -33,8 +39,16 @@ impl ImageKind {
         match ext.to_ascii_lowercase().as_str() {
             "jpg" | "jpeg" | "jpe" => Some(ImageKind::Jpeg),
             "png" => Some(ImageKind::Png),
+            "webp" => Some(ImageKind::Webp),
+            "avif" => Some(ImageKind::Avif),
             _ => None,
         }
+    }
+
+    /// Whether fanlight decodes this kind (AVIF is written, not read).
+    #[must_use]
+    pub fn readable(self) -> bool {
+        self != ImageKind::Avif
     }
 }
 
@@ -47,6 +61,10 @@ pub struct Decoded {
     pub kind: ImageKind,
     /// The embedded ICC colour profile, carried to the output.
     pub icc: Option<Vec<u8>>,
+    /// The EXIF block, bare TIFF with the orientation reset to 1 (the pixels are upright).
+    pub exif: Option<Vec<u8>>,
+    /// The XMP packet.
+    pub xmp: Option<Vec<u8>>,
     /// Width and height as stored, before orientation.
     pub stored_size: (u32, u32),
 }
@@ -65,6 +83,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
     let kind = match reader.format() {
         Some(ImageFormat::Jpeg) => ImageKind::Jpeg,
         Some(ImageFormat::Png) => ImageKind::Png,
+        Some(ImageFormat::WebP) => ImageKind::Webp,
         Some(other) => {
             return Err(ItemError::UnknownFormat(format!(
                 "{other:?} files are not supported"
@@ -72,7 +91,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         }
         None => {
             return Err(ItemError::UnknownFormat(
-                "the content is not a JPEG or PNG image".into(),
+                "the content is not a JPEG, PNG or WebP image".into(),
             ))
         }
     };
@@ -93,6 +112,12 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         ));
     }
     let icc = decoder.icc_profile().ok().flatten();
+    let exif = decoder
+        .exif_metadata()
+        .ok()
+        .flatten()
+        .and_then(super::meta::normalize_exif);
+    let xmp = decoder.xmp_metadata().ok().flatten();
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -106,6 +131,8 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         raster: to_raster(image),
         kind,
         icc,
+        exif,
+        xmp,
         stored_size: (width, height),
     })
 }

@@ -1,29 +1,35 @@
-//! Encoding: a [`Raster`] to JPEG or PNG bytes, with the colour profile embedded.
+//! Encoding: a [`Raster`] to JPEG, PNG, WebP or AVIF bytes, with the metadata embedded.
 
-use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{ExtendedColorType, ImageEncoder};
-use jpeg_encoder::{ColorType, Encoder};
+use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
 use super::decode::ImageKind;
+use super::meta::{webp_with_metadata, Metadata};
 use super::raster::{Layout, Raster};
+use crate::config::{Chroma, OutputSpec};
 use crate::error::{one_line, ItemError};
 
-/// Encodes `raster` as `kind`; JPEG uses `quality` (1–100). `icc` is embedded when given.
+/// The XMP signature of a JPEG APP1 segment.
+const XMP_JPEG_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+
+/// Encodes `raster` as `kind` with the encoder settings of `spec`, embedding `meta`.
 ///
-/// JPEG has no transparency, so RGBA is composited over white first.
+/// JPEG has no transparency, so RGBA is composited over white first. AVIF carries no ICC profile
+/// or XMP (the encoder cannot write them).
 pub fn encode(
     raster: &Raster,
     kind: ImageKind,
-    quality: u8,
-    icc: Option<&[u8]>,
+    spec: &OutputSpec,
+    meta: &Metadata,
 ) -> Result<Vec<u8>, ItemError> {
     match kind {
-        ImageKind::Jpeg => encode_jpeg(raster, quality, icc),
-        ImageKind::Png => encode_png(raster, icc),
+        ImageKind::Jpeg => encode_jpeg(raster, spec, meta),
+        ImageKind::Png => encode_png(raster, spec.png_level, meta),
+        ImageKind::Webp => encode_webp(raster, spec, meta),
+        ImageKind::Avif => encode_avif(raster, spec.quality, meta),
     }
 }
 
-fn encode_jpeg(raster: &Raster, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>, ItemError> {
+fn encode_jpeg(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
     let too_big = |_| {
         ItemError::Encode(format!(
             "{}x{} is larger than JPEG allows (65535 pixels a side); use --format png or --resize",
@@ -42,11 +48,34 @@ fn encode_jpeg(raster: &Raster, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u
         }
     };
     let mut out = Vec::with_capacity(raster.data.len() / 8);
-    let mut encoder = Encoder::new(&mut out, quality.clamp(1, 100));
-    if let Some(icc) = icc {
+    let mut encoder = Encoder::new(&mut out, spec.quality.clamp(1, 100));
+    encoder.set_progressive(spec.progressive);
+    if let Some(chroma) = spec.chroma {
+        encoder.set_sampling_factor(match chroma {
+            Chroma::S420 => SamplingFactor::R_4_2_0,
+            Chroma::S422 => SamplingFactor::R_4_2_2,
+            Chroma::S444 => SamplingFactor::R_4_4_4,
+        });
+    }
+    let segment = |what: &'static str| {
+        move |e: jpeg_encoder::EncodingError| ItemError::Encode(format!("embedding {what}: {e}"))
+    };
+    if let Some(icc) = &meta.icc {
         encoder
             .add_icc_profile(icc)
-            .map_err(|e| ItemError::Encode(format!("embedding the ICC profile: {e}")))?;
+            .map_err(segment("the ICC profile"))?;
+    }
+    if let Some(exif) = &meta.exif {
+        encoder
+            .add_exif_metadata(exif)
+            .map_err(segment("the EXIF data"))?;
+    }
+    if let Some(xmp) = &meta.xmp {
+        let mut data = XMP_JPEG_HEADER.to_vec();
+        data.extend_from_slice(xmp);
+        encoder
+            .add_app_segment(1, data)
+            .map_err(segment("the XMP data"))?;
     }
     encoder
         .encode(data, width, height, color)
@@ -66,13 +95,82 @@ fn over_white(rgba: &[u8]) -> Vec<u8> {
     out
 }
 
-fn encode_png(raster: &Raster, icc: Option<&[u8]>) -> Result<Vec<u8>, ItemError> {
+fn encode_png(raster: &Raster, level: u8, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
+    let fail = |e: png::EncodingError| ItemError::Encode(one_line(&e.to_string()));
     let mut out = Vec::with_capacity(raster.data.len() / 2);
-    let mut encoder =
-        PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive);
-    if let Some(icc) = icc {
-        // PNG always accepts a profile; an error here would only mean "unsupported", never bad data.
-        let _ = encoder.set_icc_profile(icc.to_vec());
+    let mut info = png::Info::with_size(raster.width, raster.height);
+    info.color_type = match raster.layout {
+        Layout::Gray => png::ColorType::Grayscale,
+        Layout::Rgb => png::ColorType::Rgb,
+        Layout::Rgba => png::ColorType::Rgba,
+    };
+    info.bit_depth = png::BitDepth::Eight;
+    info.icc_profile = meta.icc.as_deref().map(Into::into);
+    info.exif_metadata = meta.exif.as_deref().map(Into::into);
+    let mut encoder = png::Encoder::with_info(&mut out, info).map_err(fail)?;
+    encoder.set_deflate_compression(match level {
+        0 => png::DeflateCompression::NoCompression,
+        n => png::DeflateCompression::Level(n.min(9)),
+    });
+    encoder.set_filter(png::Filter::Adaptive);
+    if let Some(xmp) = &meta.xmp {
+        // XMP's home in PNG is an iTXt chunk with this keyword (XMP specification part 3).
+        encoder
+            .add_itxt_chunk(
+                "XML:com.adobe.xmp".into(),
+                String::from_utf8_lossy(xmp).into_owned(),
+            )
+            .map_err(fail)?;
+    }
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(&raster.data).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(out)
+}
+
+fn encode_webp(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
+    if raster.width > 16_383 || raster.height > 16_383 {
+        return Err(ItemError::Encode(format!(
+            "{}x{} is larger than WebP allows (16383 pixels a side); use --resize or another --format",
+            raster.width, raster.height
+        )));
+    }
+    let rgb;
+    let encoder = match raster.layout {
+        Layout::Gray => {
+            // WebP has no grey mode.
+            rgb = raster
+                .data
+                .iter()
+                .flat_map(|&v| [v, v, v])
+                .collect::<Vec<u8>>();
+            webp::Encoder::from_rgb(&rgb, raster.width, raster.height)
+        }
+        Layout::Rgb => webp::Encoder::from_rgb(&raster.data, raster.width, raster.height),
+        Layout::Rgba => webp::Encoder::from_rgba(&raster.data, raster.width, raster.height),
+    };
+    let memory = encoder
+        .encode_simple(spec.lossless, f32::from(spec.quality.clamp(1, 100)))
+        .map_err(|e| ItemError::Encode(format!("libwebp: {e:?}")))?;
+    Ok(webp_with_metadata(
+        memory.to_vec(),
+        meta,
+        raster.width,
+        raster.height,
+        raster.layout == Layout::Rgba,
+    ))
+}
+
+#[cfg(feature = "avif")]
+fn encode_avif(raster: &Raster, quality: u8, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
+    use image::codecs::avif::AvifEncoder;
+    use image::{ExtendedColorType, ImageEncoder};
+
+    let mut out = Vec::new();
+    // Speed 6 of 1 (slowest) to 10: near the default's compression at a fraction of its time.
+    let mut encoder = AvifEncoder::new_with_speed_quality(&mut out, 6, quality.clamp(1, 100));
+    if let Some(exif) = &meta.exif {
+        let _ = encoder.set_exif_metadata(exif.clone());
     }
     let color = match raster.layout {
         Layout::Gray => ExtendedColorType::L8,
@@ -83,6 +181,11 @@ fn encode_png(raster: &Raster, icc: Option<&[u8]>) -> Result<Vec<u8>, ItemError>
         .write_image(&raster.data, raster.width, raster.height, color)
         .map_err(|e| ItemError::Encode(one_line(&e.to_string())))?;
     Ok(out)
+}
+
+#[cfg(not(feature = "avif"))]
+fn encode_avif(_: &Raster, _: u8, _: &Metadata) -> Result<Vec<u8>, ItemError> {
+    Err(ItemError::Encode(crate::config::AVIF_MISSING.into()))
 }
 
 #[cfg(test)]
@@ -100,7 +203,13 @@ mod tests {
     #[test]
     fn jpeg_refuses_sides_over_65535_with_a_hint() {
         let r = Raster::filled(70_000, 1, Layout::Gray, 0);
-        let err = encode(&r, ImageKind::Jpeg, 85, None).unwrap_err();
+        let err = encode(
+            &r,
+            ImageKind::Jpeg,
+            &OutputSpec::default(),
+            &Metadata::default(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("--format png"), "{err}");
     }
 }

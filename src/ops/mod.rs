@@ -3,9 +3,11 @@
 
 pub mod blend;
 pub mod blur;
+pub mod colour;
 pub mod decode;
 pub mod encode;
 pub mod filters;
+pub mod meta;
 pub mod raster;
 pub mod resize;
 pub mod text;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::error::ItemError;
 use crate::ops::decode::ImageKind;
+use crate::ops::meta::Metadata;
 use crate::ops::raster::Raster;
 
 /// The stages of the pipeline, in order.
@@ -76,8 +77,9 @@ pub struct Frame {
     pub image: Option<Raster>,
     /// The format found in the input's bytes.
     pub kind: Option<ImageKind>,
-    /// The input's ICC profile, carried to the output.
-    pub icc: Option<Vec<u8>>,
+    /// The input's metadata that goes into the output (ICC profile, and with
+    /// `--keep-metadata` EXIF and XMP).
+    pub meta: Metadata,
     /// Input size in pixels (as stored), for throughput figures.
     pub input_size: (u32, u32),
     /// What `write` produced.
@@ -94,7 +96,7 @@ impl Frame {
             job,
             image: None,
             kind: None,
-            icc: None,
+            meta: Metadata::default(),
             input_size: (0, 0),
             written: None,
             started: None,

@@ -186,6 +186,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
             let stage = load::Load {
                 max_pixels: config.max_pixels,
                 lenient: config.lenient,
+                output: config.output,
             };
             handles.push(pool_worker(
                 s,

@@ -156,13 +156,12 @@ pub fn output_path(output_dir: &Path, rel: &Path, format: Format, template: &str
         .file_stem()
         .map(|s| s.to_string_lossy())
         .unwrap_or_default();
-    let ext = match format {
-        Format::Same => rel
+    let ext = match format.kind() {
+        None => rel
             .extension()
             .map(|e| e.to_string_lossy())
             .unwrap_or_default(),
-        Format::Jpeg => ImageKind::Jpeg.extension().into(),
-        Format::Png => ImageKind::Png.extension().into(),
+        Some(kind) => kind.extension().into(),
     };
     let name = template.replace("{stem}", &stem).replace("{ext}", &ext);
     let name = name.trim_end_matches('.');
@@ -176,7 +175,8 @@ fn is_photo_name(name: &str) -> bool {
     !name.starts_with('.')
         && Path::new(name)
             .extension()
-            .is_some_and(|e| ImageKind::from_extension(&e.to_string_lossy()).is_some())
+            .and_then(|e| ImageKind::from_extension(&e.to_string_lossy()))
+            .is_some_and(ImageKind::readable)
 }
 
 /// How folders are walked.

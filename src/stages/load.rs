@@ -1,7 +1,11 @@
-//! `load`: read the file, decode it (format by content), check the size limit, turn it upright.
+//! `load`: read the file, decode it (format by content), check the size limit, turn it upright,
+//! keep the metadata the output will carry, and convert to sRGB when asked.
 
+use crate::config::{MetadataMode, OutputSpec};
 use crate::error::ItemError;
+use crate::ops::colour::to_srgb;
 use crate::ops::decode::decode;
+use crate::ops::meta::Metadata;
 use crate::pipeline::{Frame, Stage, StageName};
 
 /// The load stage of one worker.
@@ -10,6 +14,8 @@ pub struct Load {
     pub max_pixels: u64,
     /// See [`crate::Config::lenient`].
     pub lenient: bool,
+    /// Which metadata to keep, and whether to convert to sRGB.
+    pub output: OutputSpec,
 }
 
 impl Stage for Load {
@@ -17,10 +23,27 @@ impl Stage for Load {
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let bytes = std::fs::read(&frame.job.src).map_err(|e| ItemError::read(&e))?;
-        let decoded = decode(&bytes, self.max_pixels, self.lenient)?;
+        let mut decoded = decode(&bytes, self.max_pixels, self.lenient)?;
+        let mut icc = decoded.icc;
+        if self.output.to_srgb {
+            // Converted here, before the filters, so they and the watermark colour work in sRGB.
+            if let Some(profile) = &icc {
+                if to_srgb(&mut decoded.raster, profile)? {
+                    icc = None;
+                }
+            }
+        }
+        let keep = self.output.metadata == MetadataMode::Keep;
+        frame.meta = match self.output.metadata {
+            MetadataMode::Strip => Metadata::default(),
+            _ => Metadata {
+                icc,
+                exif: decoded.exif.filter(|_| keep),
+                xmp: decoded.xmp.filter(|_| keep),
+            },
+        };
         frame.input_size = decoded.stored_size;
         frame.kind = Some(decoded.kind);
-        frame.icc = decoded.icc;
         frame.image = Some(decoded.raster);
         Ok(frame)
     }

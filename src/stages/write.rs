@@ -27,15 +27,15 @@ impl Stage for Write {
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let img = frame.image.take().expect("frame has an image after load");
         let kind = output_kind(self.output.format, &frame.job.dst, frame.kind);
-        let icc = frame.icc.as_deref().filter(|icc| icc_fits(icc, img.layout));
-        let bytes = encode(&img, kind, self.output.quality, icc)?;
+        let mut meta = std::mem::take(&mut frame.meta);
+        meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
+        let bytes = encode(&img, kind, &self.output, &meta)?;
         write_atomically(&frame.job.dst, &bytes)?;
         frame.written = Some(Written {
             width: img.width,
             height: img.height,
             bytes: bytes.len() as u64,
         });
-        frame.icc = None;
         Ok(frame)
     }
 }
@@ -55,15 +55,12 @@ pub fn icc_fits(icc: &[u8], layout: Layout) -> bool {
 /// The format to encode: the requested one, else the output name's, else the input's.
 #[must_use]
 pub fn output_kind(format: Format, dst: &Path, input: Option<ImageKind>) -> ImageKind {
-    match format {
-        Format::Jpeg => ImageKind::Jpeg,
-        Format::Png => ImageKind::Png,
-        Format::Same => dst
-            .extension()
+    format.kind().unwrap_or_else(|| {
+        dst.extension()
             .and_then(|e| ImageKind::from_extension(&e.to_string_lossy()))
             .or(input)
-            .unwrap_or(ImageKind::Png),
-    }
+            .unwrap_or(ImageKind::Png)
+    })
 }
 
 /// The temporary name beside `dst`: hidden, with the process id, ending in [`TEMP_SUFFIX`].
