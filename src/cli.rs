@@ -30,6 +30,23 @@ pub enum Command {
     Convert(Box<ConvertArgs>),
     /// Compare images or folders with goldens: fanlight compare golden/ out/ --diff-dir diffs
     Compare(crate::compare_cli::CompareArgs),
+    /// Work with --report documents: fanlight report merge shard-*.json -o merged.json
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `fanlight report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Combine the --report JSON files of several shards (--shard K/N) into one.
+    Merge {
+        /// The shards' report files.
+        #[arg(required = true, value_name = "REPORT")]
+        reports: Vec<PathBuf>,
+        /// Where to write the merged report (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Options of `fanlight convert`.
@@ -40,9 +57,15 @@ pub struct ConvertArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output folder; the input tree is mirrored below it.
+    /// Output folder; the input tree is mirrored below it. It may not be, or be inside, an
+    /// input folder.
     #[arg(short, long, value_name = "DIR", default_value = "output")]
     pub output: PathBuf,
+
+    /// Write each output beside its input instead of into -o, replacing the input atomically
+    /// when the name stays the same (another name or format adds a file and keeps the input).
+    #[arg(long, conflicts_with = "output")]
+    pub in_place: bool,
 
     /// Only the files directly in the input folders, not in their subfolders.
     #[arg(long)]
@@ -56,7 +79,7 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Output file name: {stem} and {ext} are replaced.
+    /// Output file name: {stem}, {ext}, {width} and {height} (the output's size) are replaced.
     #[arg(long, value_name = "TEMPLATE", default_value = "{stem}.{ext}")]
     pub name: String,
 
@@ -249,6 +272,7 @@ impl ConvertArgs {
         config.select.exclude = self.exclude.clone();
         config.select.shard = self.shard;
         config.name_template = self.name.clone();
+        config.in_place = self.in_place;
         config.on_exists = self.on_exists;
         config.filters = self.filters.clone();
         config.watermark = self.watermark.as_ref().map(|text| WatermarkSpec {

@@ -45,9 +45,14 @@ pub struct Config {
     pub select: Selection,
     /// What to do when an output file already exists. Default: overwrite.
     pub on_exists: OnExists,
-    /// Output file name below its mirrored folder, with `{stem}` and `{ext}`. Default
+    /// Output file name below its mirrored folder, with `{stem}`, `{ext}`, `{width}` and
+    /// `{height}` (the output's size, known before any work from each file's header). Default
     /// `{stem}.{ext}`.
     pub name_template: String,
+    /// Write each output beside its input instead of below [`Config::output_dir`], replacing
+    /// the input when the name is the same. Without it no file is ever written into an input
+    /// folder. Default `false`.
+    pub in_place: bool,
     /// Capacity of every channel; `None` means twice the consumer's worker count.
     pub queue_capacity: Option<usize>,
     /// Stop the batch at the first failure (the rest is reported as cancelled). Default `false`.
@@ -88,6 +93,7 @@ impl Config {
             select: Selection::default(),
             on_exists: OnExists::Overwrite,
             name_template: "{stem}.{ext}".into(),
+            in_place: false,
             workers: Workers::default(),
             queue_capacity: None,
             fail_fast: false,
@@ -123,6 +129,20 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The size of the output of an upright `width` × `height` photo: what `{width}` and
+    /// `{height}` in [`Config::name_template`] become. The resize stage makes exactly this size.
+    #[must_use]
+    pub fn output_size(&self, width: u32, height: u32) -> (u32, u32) {
+        match &self.resize {
+            None => (width, height),
+            Some(spec) => {
+                plan_geometry(spec, self.fit, self.gravity, self.enlarge, width, height).canvas
+            }
+        }
+    }
+}
+
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
@@ -139,6 +159,7 @@ impl fmt::Debug for Config {
             .field("select", &self.select)
             .field("on_exists", &self.on_exists)
             .field("name_template", &self.name_template)
+            .field("in_place", &self.in_place)
             .field("workers", &self.workers)
             .field("queue_capacity", &self.queue_capacity)
             .field("fail_fast", &self.fail_fast)

@@ -38,11 +38,19 @@ pub enum Error {
         output: PathBuf,
     },
     /// An output would be written into an input folder, overwriting photos.
-    #[error("output folder {output} is inside input folder {input}: choose an output folder outside the inputs")]
+    #[error("output folder {output} is, or is inside, input folder {input}: fanlight never writes into an input folder; choose an output folder outside the inputs, or give --in-place to write beside the inputs (replacing them)")]
     OutputInsideInput {
         /// The input folder.
         input: PathBuf,
         /// The output folder.
+        output: PathBuf,
+    },
+    /// An output would replace another input of the same run (only possible with `--in-place`).
+    #[error("{first} would be written to {output}, which is another input of this run: change --name or --format, or give them separate runs")]
+    OutputOverwritesInput {
+        /// The input whose output it is.
+        first: PathBuf,
+        /// The other input, at the output's path.
         output: PathBuf,
     },
     /// A glob of `--include`/`--exclude` is malformed.

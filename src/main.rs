@@ -14,7 +14,7 @@ use fanlight::metrics::progress::{LiveView, ViewMode};
 use fanlight::metrics::table::summary;
 use fanlight::{CancelReason, Config, Report};
 
-use cli::{Cli, Command, ProgressArg};
+use cli::{Cli, Command, ProgressArg, ReportCommand};
 
 /// Exit codes, as documented in the README.
 const EXIT_OK: u8 = 0;
@@ -36,6 +36,9 @@ fn main() -> ExitCode {
     };
     let run = match &cli.command {
         Some(Command::Compare(args)) => return ExitCode::from(compare_cli::run(args)),
+        Some(Command::Report(ReportCommand::Merge { reports, output })) => {
+            return ExitCode::from(merge_reports(reports, output.as_deref()));
+        }
         Some(Command::Convert(args)) if args.dry_run => {
             return ExitCode::from(dry_run(&args.to_config()));
         }
@@ -148,6 +151,41 @@ fn dry_run(config: &Config) -> u8 {
         plan.jobs.len(),
         plan.skipped.len()
     );
+    EXIT_OK
+}
+
+/// `fanlight report merge`: reads the shards' reports, writes the merged one.
+fn merge_reports(paths: &[PathBuf], output: Option<&Path>) -> u8 {
+    let mut docs = Vec::new();
+    for path in paths {
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(doc) => docs.push((path.display().to_string(), doc)),
+            Err(e) => {
+                eprintln!("error: cannot read report {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let merged = match fanlight::metrics::merge::merge_reports(&docs) {
+        Ok(merged) => merged,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let text = serde_json::to_string_pretty(&merged).expect("JSON serialises");
+    match output {
+        None => println!("{text}"),
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+        }
+    }
     EXIT_OK
 }
 

@@ -3,6 +3,7 @@
 pub mod clock;
 pub mod json;
 pub mod live;
+pub mod merge;
 pub mod progress;
 pub mod report;
 pub mod table;

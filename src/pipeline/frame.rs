@@ -66,6 +66,9 @@ pub struct Job {
     pub src: PathBuf,
     /// The file to write.
     pub dst: PathBuf,
+    /// The output size the plan computed from the header, when the name depends on it
+    /// (`{width}`, `{height}`); `write` checks that the result has this size.
+    pub size: Option<(u32, u32)>,
 }
 
 /// A photo on its way through the stages.

@@ -76,11 +76,13 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
     crate::config::check_fit(config.resize.as_ref(), config.fit)
         .map_err(|e| Error::Invalid(e.0))?;
     let discover::Plan { jobs, skipped } = discover::plan(config)?;
-    std::fs::create_dir_all(&config.output_dir).map_err(|source| Error::OutputDir {
-        path: config.output_dir.clone(),
-        source,
-    })?;
-    write::remove_stale_temps(&config.output_dir);
+    if !config.in_place {
+        std::fs::create_dir_all(&config.output_dir).map_err(|source| Error::OutputDir {
+            path: config.output_dir.clone(),
+            source,
+        })?;
+    }
+    write::remove_stale_temps(jobs.iter().map(|(job, _)| job.dst.as_path()));
     let prepared = config
         .watermark
         .as_ref()

@@ -24,14 +24,19 @@ pub struct Plan {
 }
 
 /// The photos of a run, in processing order, each with its output path.
+///
+/// With `{width}` or `{height}` in the name template, every file's header is read here (size and
+/// EXIF orientation), so names, collisions and `--dry-run` are exact before any work; a file
+/// whose header cannot be read fails without being processed.
 pub fn plan(config: &Config) -> Result<Plan, Error> {
     if config.inputs.is_empty() {
         return Err(Error::NoInputs);
     }
     let include = globs(&config.select.include)?;
     let exclude = globs(&config.select.exclude)?;
-    let output_canon = fs::canonicalize(&config.output_dir).ok();
-    let mut found: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let output_canon = resolve(&config.output_dir);
+    // (file, path relative to its input, the folder the relative path starts from)
+    let mut found: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
     for input in &config.inputs {
         let meta = fs::metadata(input).map_err(|source| Error::Input {
             path: input.clone(),
@@ -39,66 +44,148 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
         })?;
         if meta.is_dir() {
             let canon = fs::canonicalize(input).ok();
-            if canon.is_some() && canon == output_canon {
-                return Err(Error::OutputInsideInput {
-                    input: input.clone(),
-                    output: config.output_dir.clone(),
-                });
+            if let (Some(inp), Some(out), false) = (&canon, &output_canon, config.in_place) {
+                if out.starts_with(inp) {
+                    return Err(Error::OutputInsideInput {
+                        input: input.clone(),
+                        output: config.output_dir.clone(),
+                    });
+                }
             }
-            let start = found.len();
+            let mut here = Vec::new();
             let walk = Walk {
-                skip: output_canon.as_deref(),
                 recursive: config.select.recursive,
             };
-            walk.dir(input, Path::new(""), &mut found)
+            walk.dir(input, Path::new(""), &mut here)
                 .map_err(|source| Error::Input {
                     path: input.clone(),
                     source,
                 })?;
-            found[start..].sort();
+            here.sort();
+            found.extend(here.into_iter().map(|(src, rel)| (src, rel, input.clone())));
         } else {
             // A file named explicitly is always attempted, whatever its extension.
             let name = input.file_name().map(PathBuf::from).unwrap_or_default();
-            found.push((input.clone(), name));
+            let parent = input.parent().map(Path::to_path_buf).unwrap_or_default();
+            found.push((input.clone(), name, parent));
         }
     }
-    found.retain(|(_, rel)| selected(rel, &config.select, include.as_ref(), exclude.as_ref()));
+    found.retain(|(_, rel, _)| selected(rel, &config.select, include.as_ref(), exclude.as_ref()));
 
+    let inputs: HashMap<PathBuf, PathBuf> = found
+        .iter()
+        .filter_map(|(src, _, _)| Some((fs::canonicalize(src).ok()?, src.clone())))
+        .collect();
+    let sized =
+        config.name_template.contains("{width}") || config.name_template.contains("{height}");
     let mut plan = Plan::default();
     let mut by_output: HashMap<PathBuf, PathBuf> = HashMap::new();
-    for (src, rel) in found {
-        let dst = output_path(
-            &config.output_dir,
-            &rel,
-            config.output.format,
-            &config.name_template,
-        );
-        if let Some(first) = by_output.insert(dst.clone(), src.clone()) {
-            return Err(Error::OutputCollision {
-                first,
-                second: src,
-                output: dst,
-            });
+    for (src, rel, base) in found {
+        let (template, size, refusal) = if sized {
+            match planned_size(&src, config) {
+                Ok((w, h)) => (fill_size(&config.name_template, w, h), Some((w, h)), None),
+                Err(e) => (config.name_template.clone(), None, Some(e)),
+            }
+        } else {
+            (config.name_template.clone(), None, None)
+        };
+        let root = if config.in_place {
+            &base
+        } else {
+            &config.output_dir
+        };
+        let dst = output_path(root, &rel, config.output.format, &template);
+        if refusal.is_none() {
+            if let Some(first) = by_output.insert(dst.clone(), src.clone()) {
+                return Err(Error::OutputCollision {
+                    first,
+                    second: src,
+                    output: dst,
+                });
+            }
         }
         let exists = dst.exists();
-        if exists && fs::canonicalize(&src).ok() == fs::canonicalize(&dst).ok() {
+        let dst_canon = if exists {
+            fs::canonicalize(&dst).ok()
+        } else {
+            None
+        };
+        let replaces_itself = exists && fs::canonicalize(&src).ok() == dst_canon;
+        if replaces_itself && !config.in_place {
             return Err(Error::OutputInsideInput {
                 input: src,
                 output: config.output_dir.clone(),
             });
         }
-        let refusal = match config.on_exists {
+        if let Some(other) = dst_canon.as_ref().and_then(|c| inputs.get(c)) {
+            if !replaces_itself {
+                return Err(Error::OutputOverwritesInput {
+                    first: src,
+                    output: other.clone(),
+                });
+            }
+        }
+        // In place, the input itself at the output's path is not an "existing output".
+        let exists = exists && !replaces_itself;
+        let refusal = refusal.or(match config.on_exists {
             OnExists::Skip if exists => {
                 plan.skipped.push((src, dst));
                 continue;
             }
             OnExists::Fail if exists => Some(ItemError::OutputExists(dst.clone())),
             _ => None,
-        };
+        });
         let id = plan.jobs.len();
-        plan.jobs.push((Job { id, src, dst }, refusal));
+        plan.jobs.push((Job { id, src, dst, size }, refusal));
     }
     Ok(plan)
+}
+
+/// `path` made absolute with symbolic links resolved, even when its last parts do not exist yet
+/// (an output folder about to be created).
+fn resolve(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canon) = fs::canonicalize(existing) {
+            return Some(rest.iter().rev().fold(canon, |p, part| p.join(part)));
+        }
+        rest.push(existing.file_name()?.to_owned());
+        existing = existing.parent()?;
+    }
+}
+
+/// The output size of the photo at `src`, from its header: stored size, turned by the EXIF
+/// orientation, then resized as the run will.
+fn planned_size(src: &Path, config: &Config) -> Result<(u32, u32), ItemError> {
+    use image::metadata::Orientation;
+    use image::ImageDecoder;
+
+    let file = fs::File::open(src).map_err(|e| ItemError::read(&e))?;
+    let mut decoder = image::ImageReader::new(std::io::BufReader::new(file))
+        .with_guessed_format()
+        .map_err(|e| ItemError::read(&e))?
+        .into_decoder()
+        .map_err(|e| ItemError::Decode(crate::error::one_line(&e.to_string())))?;
+    let (w, h) = decoder.dimensions();
+    let turned = matches!(
+        decoder.orientation().unwrap_or(Orientation::NoTransforms),
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    );
+    let (w, h) = if turned { (h, w) } else { (w, h) };
+    Ok(config.output_size(w, h))
+}
+
+/// The template with `{width}` and `{height}` filled in.
+#[must_use]
+pub fn fill_size(template: &str, width: u32, height: u32) -> String {
+    template
+        .replace("{width}", &width.to_string())
+        .replace("{height}", &height.to_string())
 }
 
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, Error> {
@@ -180,16 +267,14 @@ fn is_photo_name(name: &str) -> bool {
 }
 
 /// How folders are walked.
-struct Walk<'a> {
-    /// The output folder, never walked into.
-    skip: Option<&'a Path>,
+struct Walk {
     /// Whether to descend into subfolders.
     recursive: bool,
 }
 
-impl Walk<'_> {
-    /// Collects `(path, path relative to the input folder)` below `dir`. Hidden entries and the
-    /// output folder are skipped; symbolic links to folders are not followed, so loops are
+impl Walk {
+    /// Collects `(path, path relative to the input folder)` below `dir`. Hidden entries are
+    /// skipped; symbolic links to folders are not followed, so loops are
     /// harmless.
     fn dir(
         &self,
@@ -207,9 +292,7 @@ impl Walk<'_> {
             let path = entry.path();
             let file_type = entry.file_type()?;
             if file_type.is_dir() {
-                let is_output =
-                    self.skip.is_some() && fs::canonicalize(&path).ok().as_deref() == self.skip;
-                if self.recursive && !is_output {
+                if self.recursive {
                     self.dir(&path, &rel.join(&name), found)?;
                 }
             } else if is_photo_name(&name_str) && (file_type.is_file() || path.is_file()) {

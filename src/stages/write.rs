@@ -1,6 +1,7 @@
 //! `write`: encode, then write atomically: a temporary file in the destination folder, synced,
 //! renamed into place only when complete. A failed write removes its temporary file.
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,14 @@ impl Stage for Write {
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let img = frame.image.take().expect("frame has an image after load");
+        if let Some(planned) = frame.job.size {
+            if planned != (img.width, img.height) {
+                return Err(ItemError::Panic(format!(
+                    "the output is {}x{} but its name was planned for {}x{}",
+                    img.width, img.height, planned.0, planned.1
+                )));
+            }
+        }
         let kind = output_kind(self.output.format, &frame.job.dst, frame.kind);
         let mut meta = std::mem::take(&mut frame.meta);
         meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
@@ -97,26 +106,46 @@ pub fn write_atomically(dst: &Path, bytes: &[u8]) -> Result<(), ItemError> {
     Ok(())
 }
 
-/// Removes temporary files left below `dir` by an earlier run that was killed; returns how many.
-pub fn remove_stale_temps(dir: &Path) -> usize {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
+/// Removes the temporary files that an earlier, killed run left for the outputs `dsts`; returns
+/// how many.
+///
+/// Only temporaries of these outputs are touched, never others in the same folders: shards of
+/// one batch (`--shard K/N`) share an output folder, and a shard starting must not delete the
+/// files another shard is writing at that moment.
+pub fn remove_stale_temps<'a>(dsts: impl IntoIterator<Item = &'a Path>) -> usize {
+    let mut by_folder: HashMap<&Path, HashSet<String>> = HashMap::new();
+    for dst in dsts {
+        if let (Some(parent), Some(name)) = (dst.parent(), dst.file_name()) {
+            by_folder
+                .entry(parent)
+                .or_default()
+                .insert(name.to_string_lossy().into_owned());
+        }
+    }
     let mut removed = 0;
-    for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else {
+    for (folder, names) in by_folder {
+        let Ok(entries) = fs::read_dir(if folder.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            folder
+        }) else {
             continue;
         };
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if kind.is_dir() {
-            removed += remove_stale_temps(&entry.path());
-        } else if kind.is_file()
-            && name.starts_with('.')
-            && name.ends_with(TEMP_SUFFIX)
-            && fs::remove_file(entry.path()).is_ok()
-        {
-            removed += 1;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            // `.{output name}.{pid}.fanlight-tmp`, see `temp_path`.
+            let output = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
+                .and_then(|n| n.rsplit_once('.'))
+                .map(|(output, _pid)| output);
+            if output.is_some_and(|o| names.contains(o))
+                && entry.file_type().is_ok_and(|t| t.is_file())
+                && fs::remove_file(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
         }
     }
     removed
@@ -125,6 +154,21 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_stale_temporaries_of_this_runs_outputs_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = dir.path().join("a.jpg");
+        let theirs = dir.path().join("b.jpg");
+        let mine_tmp = dir.path().join(".a.jpg.4242.fanlight-tmp");
+        let theirs_tmp = dir.path().join(".b.jpg.4243.fanlight-tmp");
+        fs::write(&mine_tmp, b"half").unwrap();
+        fs::write(&theirs_tmp, b"being written by another shard").unwrap();
+        assert_eq!(temp_path(&mine).parent(), Some(dir.path()));
+        assert_eq!(remove_stale_temps([mine.as_path()]), 1);
+        assert!(!mine_tmp.exists());
+        assert!(theirs_tmp.exists(), "{} is not ours", theirs.display());
+    }
 
     #[test]
     fn profiles_are_kept_only_for_pixels_they_describe() {
