@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use fanlight::config::{
-    parse_count, parse_duration, parse_font_size, parse_opacity, parse_quality, Rgb, FILTER_NAMES,
+    parse_count, parse_duration, parse_opacity, parse_quality, parse_scale, FontSize, Rgb,
+    FILTER_NAMES,
 };
 use fanlight::config::{
     parse_png_level, Background, Chroma, Fit, MetadataMode, OnExists, PoolSize, Shard,
@@ -121,17 +122,32 @@ pub struct ConvertArgs {
          Examples: unsharp:sigma=1.0,amount=1.0  blur:sigma=2  grayscale  contrast:1.2  sepia:0.8"))]
     pub filters: Vec<FilterSpec>,
 
-    /// Watermark text ("\n" starts a new line).
+    /// Watermark text ("\n" starts a new line). Placeholders: {filename}, {stem}, {date} (EXIF
+    /// DateTimeOriginal, else the file's modification day, UTC, as YYYY-MM-DD) and {exif:TAG}
+    /// (an EXIF field by name, e.g. {exif:Model}); {{ and }} for literal braces.
     #[arg(long, value_name = "TEXT")]
     pub watermark: Option<String>,
+
+    /// Watermark image (PNG with alpha, or any JPEG/PNG), instead of a text.
+    #[arg(long, value_name = "FILE", conflicts_with = "watermark")]
+    pub watermark_image: Option<PathBuf>,
+
+    /// Width of the watermark image as a fraction of the photo's width, e.g. 0.15 (default:
+    /// the image's own size).
+    #[arg(long, value_name = "FRACTION", value_parser = parse_scale, requires = "watermark_image")]
+    pub watermark_scale: Option<f32>,
+
+    /// Repeat the watermark (text or image) across the whole photo; the gravity is then unused.
+    #[arg(long)]
+    pub tile: bool,
 
     /// Watermark font file (TrueType/OpenType); default: the bundled DejaVu Sans.
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
 
-    /// Watermark font size in pixels.
-    #[arg(long, value_name = "PX", default_value = "36", value_parser = parse_font_size)]
-    pub font_size: f32,
+    /// Watermark text size: pixels (36) or a percentage of the photo's shorter side (3%).
+    #[arg(long, value_name = "PX|N%", default_value = "36")]
+    pub font_size: FontSize,
 
     /// Watermark colour: #RRGGBB, #RGB or a name such as white.
     #[arg(long, value_name = "COLOR", default_value = "#ffffff")]
@@ -275,10 +291,23 @@ impl ConvertArgs {
         config.in_place = self.in_place;
         config.on_exists = self.on_exists;
         config.filters = self.filters.clone();
-        config.watermark = self.watermark.as_ref().map(|text| WatermarkSpec {
-            text: text.replace("\\n", "\n"),
+        let (font_size, font_size_percent) = match self.font_size {
+            FontSize::Px(px) => (px, None),
+            FontSize::Percent(p) => (36.0, Some(p)),
+        };
+        let marked = self.watermark.is_some() || self.watermark_image.is_some();
+        config.watermark = marked.then(|| WatermarkSpec {
+            text: self
+                .watermark
+                .as_deref()
+                .unwrap_or_default()
+                .replace("\\n", "\n"),
+            image: self.watermark_image.clone(),
+            scale: self.watermark_scale,
+            tile: self.tile,
             font: self.font.clone(),
-            font_size: self.font_size,
+            font_size,
+            font_size_percent,
             color: self.color,
             opacity: self.opacity,
             gravity: self

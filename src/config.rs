@@ -14,7 +14,9 @@ use crate::ops::decode::ImageKind;
 use crate::pipeline::{CancelToken, StageName};
 
 mod fit;
+mod template;
 pub use fit::{check as check_fit, plan as plan_geometry, Background, Fit, Geometry};
+pub use template::{utc_date, Piece, TemplateValues, TextTemplate};
 
 /// Everything one run needs. Build it with [`Config::new`] and adjust the fields.
 #[derive(Clone)]
@@ -697,15 +699,27 @@ impl FromStr for Rgb {
     }
 }
 
-/// The text watermark.
+/// The watermark: a text or an image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatermarkSpec {
-    /// The text; `\n` starts a new line.
+    /// The text; `\n` starts a new line; placeholders as [`TextTemplate`] describes. Unused
+    /// (and empty) for an image watermark.
     pub text: String,
+    /// An image drawn instead of a text (a PNG's alpha is respected). Default: none.
+    pub image: Option<PathBuf>,
+    /// Width of the image watermark as a fraction of the photo's width (`0.15`); `None` keeps
+    /// the image's own size. Default: none.
+    pub scale: Option<f32>,
     /// A TrueType/OpenType font file; `None` uses the bundled DejaVu Sans.
     pub font: Option<PathBuf>,
     /// Font size in pixels. Default 36.
     pub font_size: f32,
+    /// Font size as a percentage of the photo's shorter side (`3.0` for 3%), rounded to whole
+    /// pixels; when set, `font_size` is unused. Default: none.
+    pub font_size_percent: Option<f32>,
+    /// Repeat the mark across the whole photo in staggered rows; `gravity` is then unused.
+    /// Default `false`.
+    pub tile: bool,
     /// Text colour. Default white.
     pub color: Rgb,
     /// 0 (invisible) to 1 (opaque). Default 0.5.
@@ -721,13 +735,64 @@ impl WatermarkSpec {
     pub fn new(text: impl Into<String>) -> Self {
         WatermarkSpec {
             text: text.into(),
+            image: None,
+            scale: None,
             font: None,
             font_size: 36.0,
+            font_size_percent: None,
+            tile: false,
             color: Rgb([255, 255, 255]),
             opacity: 0.5,
             gravity: Gravity::BottomRight,
             margin: 24,
         }
+    }
+
+    /// An image watermark from `path`, with the defaults above.
+    pub fn image(path: impl Into<PathBuf>) -> Self {
+        WatermarkSpec {
+            image: Some(path.into()),
+            ..WatermarkSpec::new("")
+        }
+    }
+}
+
+/// A font size: pixels (`36`, `36px`) or a percentage of the photo's shorter side (`3%`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FontSize {
+    /// Pixels.
+    Px(f32),
+    /// Percent of the photo's shorter side.
+    Percent(f32),
+}
+
+impl FromStr for FontSize {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().strip_suffix('%') {
+            Some(p) => match p.trim().parse::<f32>() {
+                Ok(v) if v > 0.0 && v <= 100.0 => Ok(FontSize::Percent(v)),
+                _ => Err(bad(format!(
+                    "'{s}': expected a percentage above 0 and at most 100, such as 3%"
+                ))),
+            },
+            None => parse_font_size(s).map(FontSize::Px).map_err(|_| {
+                bad(format!(
+                    "'{s}': expected a size in pixels from 1 to 2000, or a percentage of the photo such as 3%"
+                ))
+            }),
+        }
+    }
+}
+
+/// Parses a watermark scale: a fraction of the photo's width above 0 and at most 1.
+pub fn parse_scale(s: &str) -> Result<f32, ParseError> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+        _ => Err(bad(format!(
+            "'{s}': expected a fraction of the photo's width above 0 and at most 1, such as 0.15"
+        ))),
     }
 }
 

@@ -69,6 +69,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The watermark image cannot be used.
+    #[error("watermark image {path}: {reason} (give a PNG, or a JPEG, with --watermark-image)")]
+    WatermarkImage {
+        /// The image file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An option has a value the library cannot use.
     #[error("{0}")]
     Invalid(String),

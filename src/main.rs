@@ -28,9 +28,21 @@ fn main() -> ExitCode {
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
             // One line naming the option and what it accepts; clap's full text adds only a hint.
+            // A line ending in ':' is followed by what it is about (a missing option, say).
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first}\n(see fanlight --help)");
+            let mut lines = text.lines();
+            let first = lines.next().unwrap_or("invalid arguments");
+            let more = if first.ends_with(':') {
+                lines.next().unwrap_or_default().trim()
+            } else {
+                ""
+            };
+            let line = if more.is_empty() {
+                first.to_string()
+            } else {
+                format!("{first} {more}")
+            };
+            eprintln!("{line}\n(see fanlight --help)");
             return ExitCode::from(EXIT_USAGE);
         }
     };

@@ -296,8 +296,64 @@ fn fit_cases() -> Vec<Case> {
     ]
 }
 
+/// A 64×32 logo: an orange disc with a soft edge and a half-transparent blue bar, on nothing.
+fn logo() -> RgbaImage {
+    RgbaImage::from_fn(64, 32, |x, y| {
+        let (dx, dy) = (x as f32 - 15.5, y as f32 - 15.5);
+        let edge = (15.0 - (dx * dx + dy * dy).sqrt()).clamp(0.0, 1.0);
+        if edge > 0.0 {
+            image::Rgba([250, 140, 20, (edge * 255.0) as u8])
+        } else if (10..22).contains(&y) {
+            image::Rgba([30, 60, 220, 128])
+        } else {
+            image::Rgba([0, 0, 0, 0])
+        }
+    })
+}
+
+fn watermark_cases() -> Vec<Case> {
+    vec![
+        // The logo scaled to a quarter of the photo's width, bottom-left, through its alpha.
+        case(
+            "watermark-image",
+            Input::Bundled("coffee.png"),
+            ImageFormat::Png,
+            EXACT,
+            |c| {
+                fit(c, 160);
+                let path = c.output_dir.with_file_name("logo.png");
+                logo().save(&path).expect("write logo");
+                c.watermark = Some(WatermarkSpec {
+                    scale: Some(0.25),
+                    opacity: 0.9,
+                    margin: 6,
+                    gravity: Gravity::BottomLeft,
+                    ..WatermarkSpec::image(path)
+                });
+            },
+        ),
+        // The text repeated over the photo, its size 8% of the shorter side.
+        case(
+            "watermark-tile",
+            Input::Bundled("chelsea.png"),
+            ImageFormat::Png,
+            EXACT,
+            |c| {
+                fit(c, 160);
+                c.watermark = Some(WatermarkSpec {
+                    font_size_percent: Some(8.0),
+                    opacity: 0.35,
+                    tile: true,
+                    ..WatermarkSpec::new("fanlight")
+                });
+            },
+        ),
+    ]
+}
+
 fn all_cases() -> Vec<Case> {
     [
+        watermark_cases(),
         fit_cases(),
         demo_cases(),
         filter_cases(),
@@ -433,6 +489,11 @@ fn png_with_alpha_matches_its_goldens() {
 #[test]
 fn every_resize_mode_matches_its_golden() {
     check(&fit_cases());
+}
+
+#[test]
+fn image_and_tiled_watermarks_match_their_goldens() {
+    check(&watermark_cases());
 }
 
 #[test]

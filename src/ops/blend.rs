@@ -1,4 +1,5 @@
-//! Blending a coverage mask of one colour into a photo, touching only the mask's box.
+//! Blending a watermark into a photo, touching only its box: a coverage mask of one colour
+//! (text), or an RGBA image (a logo).
 
 use super::raster::{Layout, Raster};
 use super::text::Mask;
@@ -43,6 +44,42 @@ pub fn blend_mask(img: &mut Raster, mask: &Mask, x: i64, y: i64, color: [u8; 3],
     }
 }
 
+/// Blends an RGBA `mark` (straight alpha) at `opacity` (0–1) into `img`, with its top-left
+/// corner at `(x, y)`; parts outside the photo are clipped and the photo's own alpha is kept. A
+/// grey photo takes the mark's red channel: convert it to colour first unless the mark is grey.
+pub fn blend_image(img: &mut Raster, mark: &Raster, x: i64, y: i64, opacity: f32) {
+    assert_eq!(mark.layout, Layout::Rgba, "a watermark image is RGBA");
+    let opacity = (opacity.clamp(0.0, 1.0) * 256.0).round() as u32;
+    let x0 = x.max(0);
+    let y0 = y.max(0);
+    let x1 = (x + i64::from(mark.width)).min(i64::from(img.width));
+    let y1 = (y + i64::from(mark.height)).min(i64::from(img.height));
+    if x0 >= x1 || y0 >= y1 || opacity == 0 {
+        return;
+    }
+    let ch = img.layout.channels();
+    let color_ch = img.layout.color_channels();
+    let stride = img.stride();
+    let span = (x1 - x0) as usize;
+    for py in y0..y1 {
+        let mstart = ((py - y) as usize * mark.width as usize + (x0 - x) as usize) * 4;
+        let mrow = &mark.data[mstart..mstart + span * 4];
+        let start = py as usize * stride + x0 as usize * ch;
+        let row = &mut img.data[start..start + span * ch];
+        for (px, m) in row.chunks_exact_mut(ch).zip(mrow.chunks_exact(4)) {
+            // The same 0..=256 weights as `blend_mask`.
+            let a = (u32::from(m[3]) * opacity + 127) / 255;
+            if a == 0 {
+                continue;
+            }
+            for c in 0..color_ch {
+                let src = u32::from(px[c]);
+                px[c] = ((src * (256 - a) + u32::from(m[c]) * a + 128) >> 8) as u8;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +111,26 @@ mod tests {
         let mut img = Raster::filled(4, 4, Layout::Gray, 0);
         blend_mask(&mut img, &mask(2, 2, 255), 10, 10, [255, 255, 255], 1.0);
         assert!(img.data.iter().all(|&v| v == 0));
+    }
+
+    #[test]
+    fn an_image_mark_blends_by_its_alpha_times_the_opacity() {
+        let mut img = Raster::filled(4, 1, Layout::Rgb, 0);
+        let mut mark = Raster::filled(3, 1, Layout::Rgba, 200);
+        // Opaque, transparent, half.
+        mark.data[3] = 255;
+        mark.data[7] = 0;
+        mark.data[11] = 128;
+        blend_image(&mut img, &mark, 1, 0, 1.0);
+        assert_eq!(img.pixel(0, 0), [0, 0, 0]);
+        assert_eq!(img.pixel(1, 0), [200, 200, 200]);
+        assert_eq!(img.pixel(2, 0), [0, 0, 0]);
+        // Alpha 128 of 255 weighs 129 of 256.
+        assert_eq!(img.pixel(3, 0), [101, 101, 101]);
+        let mut img = Raster::filled(1, 1, Layout::Rgba, 0);
+        blend_image(&mut img, &mark, 0, 0, 0.5);
+        assert_eq!(img.pixel(0, 0), [100, 100, 100, 0], "alpha untouched");
+        blend_image(&mut img, &mark, -5, 0, 1.0);
+        assert_eq!(img.pixel(0, 0), [100, 100, 100, 0], "clipped away");
     }
 }

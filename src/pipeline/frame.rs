@@ -89,6 +89,8 @@ pub struct Frame {
     pub written: Option<Written>,
     /// When the first stage started on it, for the per-photo timeout.
     pub started: Option<std::time::Instant>,
+    /// The watermark text with its placeholders filled in (by `load`), when it varies per photo.
+    pub mark_text: Option<String>,
 }
 
 impl Frame {
@@ -103,6 +105,7 @@ impl Frame {
             input_size: (0, 0),
             written: None,
             started: None,
+            mark_text: None,
         }
     }
 

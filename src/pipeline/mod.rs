@@ -189,6 +189,9 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 max_pixels: config.max_pixels,
                 lenient: config.lenient,
                 output: config.output,
+                mark_text: prepared
+                    .as_ref()
+                    .and_then(watermark::Prepared::per_photo_text),
             };
             handles.push(pool_worker(
                 s,
@@ -229,9 +232,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
                 (live_filter, gates[2].as_ref()),
             ));
         }
-        let stage = watermark::Watermark {
-            prepared: prepared.clone(),
-        };
+        let stage = watermark::Watermark::new(prepared.clone());
         handles.push(pool_worker(
             s,
             stage,

@@ -1,12 +1,15 @@
 //! `load`: read the file, decode it (format by content), check the size limit, turn it upright,
 //! keep the metadata the output will carry, and convert to sRGB when asked.
 
+use std::sync::Arc;
+
 use crate::config::{MetadataMode, OutputSpec};
 use crate::error::ItemError;
 use crate::ops::colour::to_srgb;
 use crate::ops::decode::decode;
 use crate::ops::meta::Metadata;
 use crate::pipeline::{Frame, Stage, StageName};
+use crate::stages::mark_text::MarkText;
 
 /// The load stage of one worker.
 pub struct Load {
@@ -16,6 +19,8 @@ pub struct Load {
     pub lenient: bool,
     /// Which metadata to keep, and whether to convert to sRGB.
     pub output: OutputSpec,
+    /// A watermark text whose placeholders are filled in here, per photo.
+    pub mark_text: Option<Arc<MarkText>>,
 }
 
 impl Stage for Load {
@@ -24,6 +29,9 @@ impl Stage for Load {
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let bytes = std::fs::read(&frame.job.src).map_err(|e| ItemError::read(&e))?;
         let mut decoded = decode(&bytes, self.max_pixels, self.lenient)?;
+        if let Some(text) = &self.mark_text {
+            frame.mark_text = Some(text.render(&frame.job.src, decoded.exif.as_deref()));
+        }
         let mut icc = decoded.icc;
         if self.output.to_srgb {
             // Converted here, before the filters, so they and the watermark colour work in sRGB.
