@@ -29,7 +29,7 @@ pub use config::{
 };
 pub use error::{Error, ItemError};
 pub use metrics::Report;
-pub use pipeline::{CancelReason, CancelToken, Failure, Observer, Progress, StageName};
+pub use pipeline::{CancelReason, CancelToken, Failure, Observer, Progress, StageName, Warning};
 
 /// DejaVu Sans, the default watermark font (licence in `assets/fonts/LICENSE-DejaVu.txt`).
 pub const BUNDLED_FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");

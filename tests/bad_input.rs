@@ -81,10 +81,72 @@ fn lenient_accepts_a_truncated_jpeg_as_best_effort() {
     std::fs::create_dir_all(&input).unwrap();
     let jpeg = real_jpeg();
     std::fs::write(input.join("truncated.jpg"), &jpeg[..jpeg.len() * 2 / 3]).unwrap();
-    let mut config = Config::new(vec![input], tmp.path().join("out"));
+    write_jpeg(&input.join("whole.jpg"), &picture(40, 30, 0), None);
+    let out = tmp.path().join("out");
+    let mut config = Config::new(vec![input.clone()], &out);
     config.lenient = true;
     let report = run_watched(config, Duration::from_secs(60));
-    assert_eq!(report.ok, 1, "{:?}", report.failures);
+    assert_eq!(report.ok, 2, "{:?}", report.failures);
+    assert!(out.join("truncated.jpg").is_file() && out.join("whole.jpg").is_file());
+    // The damaged one is written but reported; the whole one is not.
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let warning = &report.warnings[0];
+    assert_eq!(warning.job.src, input.join("truncated.jpg"));
+    assert_eq!(warning.stage, fanlight::StageName::Load);
+    assert!(warning.message.contains("truncated"), "{}", warning.message);
+}
+
+#[test]
+fn lenient_warnings_are_printed_counted_and_in_the_json_report_with_exit_0() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let jpeg = real_jpeg();
+    std::fs::write(input.join("cut.jpg"), &jpeg[..jpeg.len() / 2]).unwrap();
+    write_png(&input.join("fine.png"), &picture(20, 20, 3));
+    let o = fanlight(
+        &[
+            "convert",
+            "in",
+            "-o",
+            "out",
+            "--lenient",
+            "--report",
+            "r.json",
+        ],
+        tmp.path(),
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "written with a warning: {err}");
+    assert!(tmp.path().join("out/cut.jpg").is_file());
+    assert!(
+        err.lines().any(|l| l.starts_with("warning: ")
+            && l.contains("cut.jpg")
+            && l.contains("truncated")),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 written, 0 failed, 1 with warnings"),
+        "{err}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(r["images"]["ok"], 2);
+    assert_eq!(r["images"]["warnings"], 1);
+    let warnings = r["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0]["path"].as_str().unwrap().ends_with("cut.jpg"));
+    assert_eq!(warnings[0]["stage"], "load");
+    assert!(warnings[0]["warning"]
+        .as_str()
+        .unwrap()
+        .contains("truncated"));
+    assert!(r["failures"].as_array().unwrap().is_empty());
+
+    // Without --lenient the same file fails: exit 1, nothing written for it.
+    let o = fanlight(&["convert", "in", "-o", "strict"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!tmp.path().join("strict/cut.jpg").exists());
 }
 
 #[test]

@@ -13,6 +13,7 @@ struct Images {
     failed: usize,
     skipped: usize,
     cancelled: usize,
+    warnings: usize,
 }
 
 #[derive(Serialize)]
@@ -48,6 +49,13 @@ struct FailureJson {
 }
 
 #[derive(Serialize)]
+struct WarningJson {
+    path: String,
+    stage: &'static str,
+    warning: String,
+}
+
+#[derive(Serialize)]
 struct ReportJson {
     wall_s: f64,
     cores: usize,
@@ -65,6 +73,7 @@ struct ReportJson {
     bottleneck_hint: Option<String>,
     cancelled_by: Option<&'static str>,
     failures: Vec<FailureJson>,
+    warnings: Vec<WarningJson>,
 }
 
 /// The report as the JSON document `--report` writes.
@@ -79,6 +88,7 @@ pub fn report_json(report: &Report) -> Value {
             failed: report.failed,
             skipped: report.skipped.len(),
             cancelled: report.cancelled,
+            warnings: report.warnings.len(),
         },
         megapixels_in: report.megapixels_in,
         megapixels_out: report.megapixels_out,
@@ -129,6 +139,15 @@ pub fn report_json(report: &Report) -> Value {
                 stage: f.stage.as_str(),
                 error: f.error.to_string(),
                 cancelled: matches!(f.error, ItemError::Cancelled),
+            })
+            .collect(),
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| WarningJson {
+                path: w.job.src.display().to_string(),
+                stage: w.stage.as_str(),
+                warning: w.message.clone(),
             })
             .collect(),
     };

@@ -9,7 +9,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use super::live::Snapshot;
-use crate::pipeline::{Failure, Observer, Progress};
+use crate::pipeline::{Failure, Observer, Progress, Warning};
 
 /// What the live view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,11 @@ impl Observer for LiveView {
                 eprintln!("error: {f}");
             }
         }
+    }
+
+    fn warning(&mut self, warning: &Warning) {
+        self.clear();
+        eprintln!("warning: {warning}");
     }
 
     fn tick(&mut self, snap: &Snapshot<'_>) {

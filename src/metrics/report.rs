@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::clock::WorkerClock;
 use super::live::QueueStats;
-use crate::pipeline::{CancelReason, Failure, StageName};
+use crate::pipeline::{CancelReason, Failure, StageName, Warning};
 
 /// Per-stage figures.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +123,9 @@ pub struct Report {
     pub stages: Vec<StageReport>,
     /// Failed and cancelled photos, in input order.
     pub failures: Vec<Failure>,
+    /// Photos written despite a problem (best-effort decodes with `lenient`), in input order.
+    /// They are counted in `ok`.
+    pub warnings: Vec<Warning>,
     /// Why the run stopped early, if it did.
     pub cancel_reason: Option<CancelReason>,
     /// Every worker's clock, for traces.

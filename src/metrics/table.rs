@@ -26,6 +26,9 @@ pub fn summary(report: &Report) -> String {
     if report.cancelled > 0 {
         let _ = write!(out, ", {} cancelled", report.cancelled);
     }
+    if !report.warnings.is_empty() {
+        let _ = write!(out, ", {} with warnings", report.warnings.len());
+    }
     out.push('\n');
     let _ = writeln!(
         out,

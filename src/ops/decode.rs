@@ -67,12 +67,16 @@ pub struct Decoded {
     pub xmp: Option<Vec<u8>>,
     /// Width and height as stored, before orientation.
     pub stored_size: (u32, u32),
+    /// Set when a damaged image was accepted as the decoder's best effort (`lenient`): what
+    /// was wrong with it.
+    pub warning: Option<String>,
 }
 
 /// Decodes `bytes`; refuses images of more than `max_pixels` pixels before decoding them.
 ///
 /// Damaged JPEGs (truncated, corrupt entropy data) are errors unless `lenient`, in which case
-/// the decoder's best effort is accepted, as most tools do silently.
+/// the decoder's best effort is accepted and [`Decoded::warning`] says what was wrong (most
+/// tools accept such files silently).
 pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, ItemError> {
     if bytes.is_empty() {
         return Err(ItemError::UnknownFormat("the file is empty".into()));
@@ -121,10 +125,22 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = if kind == ImageKind::Jpeg && !lenient {
-        decode_jpeg_strict(bytes)?
-    } else {
-        DynamicImage::from_decoder(decoder).map_err(decode_error)?
+    let mut warning = None;
+    let mut image = match kind {
+        ImageKind::Jpeg => match decode_jpeg_strict(bytes) {
+            Ok(image) => image,
+            Err(error) if lenient => {
+                // Damage found: take the lenient decoder's best effort, and say so.
+                let image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+                warning = Some(match error {
+                    ItemError::Decode(reason) => format!("best-effort decode: {reason}"),
+                    other => format!("best-effort decode: {other}"),
+                });
+                image
+            }
+            Err(error) => return Err(error),
+        },
+        _ => DynamicImage::from_decoder(decoder).map_err(decode_error)?,
     };
     image.apply_orientation(orientation);
     Ok(Decoded {
@@ -134,6 +150,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         exif,
         xmp,
         stored_size: (width, height),
+        warning,
     })
 }
 

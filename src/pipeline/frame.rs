@@ -91,6 +91,9 @@ pub struct Frame {
     pub started: Option<std::time::Instant>,
     /// The watermark text with its placeholders filled in (by `load`), when it varies per photo.
     pub mark_text: Option<String>,
+    /// A problem that did not stop the photo (a damaged JPEG decoded with `lenient`), with the
+    /// stage that found it; reported as a warning once the photo is written.
+    pub warning: Option<(StageName, String)>,
 }
 
 impl Frame {
@@ -106,6 +109,7 @@ impl Frame {
             written: None,
             started: None,
             mark_text: None,
+            warning: None,
         }
     }
 
@@ -148,6 +152,29 @@ impl fmt::Display for Failure {
             self.job.src.display(),
             self.stage,
             self.error
+        )
+    }
+}
+
+/// A photo that was written, but with a problem worth telling (a best-effort decode).
+#[derive(Debug, Clone)]
+pub struct Warning {
+    /// Which input.
+    pub job: Arc<Job>,
+    /// The stage that found the problem.
+    pub stage: StageName,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {} (the output was written from what could be decoded)",
+            self.job.src.display(),
+            self.stage,
+            self.message
         )
     }
 }

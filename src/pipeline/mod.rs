@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, select, tick, Receiver, Sender};
 
 pub use cancel::{CancelReason, CancelToken};
-pub use frame::{Failure, Frame, Item, Job, StageName, Written};
+pub use frame::{Failure, Frame, Item, Job, StageName, Warning, Written};
 use gate::{plan_targets, Gate};
 pub use worker::Stage;
 use worker::{serve, Context};
@@ -59,6 +59,9 @@ pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
 pub trait Observer {
     /// After each finished photo; `failure` is set when it failed.
     fn item_done(&mut self, progress: &Progress, failure: Option<&Failure>);
+
+    /// When a photo was written with a warning (just before its `item_done`).
+    fn warning(&mut self, _warning: &Warning) {}
 
     /// Every [`SAMPLE_INTERVAL`], with the stages' running totals and the queue depths.
     fn tick(&mut self, _snapshot: &Snapshot<'_>) {}
@@ -407,6 +410,7 @@ struct Collected {
     megapixels_out: f64,
     bytes_out: u64,
     failures: Vec<Failure>,
+    warnings: Vec<Warning>,
     queues: Vec<QueueStats>,
 }
 
@@ -426,6 +430,7 @@ fn collect(
         megapixels_out: 0.0,
         bytes_out: 0,
         failures: Vec::new(),
+        warnings: Vec::new(),
         queues: Vec::new(),
     };
     let ticker = tick(SAMPLE_INTERVAL);
@@ -461,6 +466,15 @@ fn collect(
                     c.megapixels_out += f64::from(written.width) * f64::from(written.height) / 1e6;
                     c.bytes_out += written.bytes;
                 }
+                if let Some((stage, message)) = frame.warning {
+                    let warning = Warning {
+                        job: frame.job,
+                        stage,
+                        message,
+                    };
+                    observer.warning(&warning);
+                    c.warnings.push(warning);
+                }
                 None
             }
             Item::Failed(failure) => {
@@ -494,6 +508,7 @@ fn build_report(
     mut collected: Collected,
 ) -> Report {
     collected.failures.sort_by_key(|f| f.job.id);
+    collected.warnings.sort_by_key(|w| w.job.id);
     let stages = StageName::WORKING
         .iter()
         .map(|&name| {
@@ -518,6 +533,7 @@ fn build_report(
         bytes_out: collected.bytes_out,
         stages,
         failures: collected.failures,
+        warnings: collected.warnings,
         cancel_reason: config.cancel.reason(),
         clocks,
         queues: collected.queues,

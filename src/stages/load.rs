@@ -53,6 +53,7 @@ impl Stage for Load {
         frame.input_size = decoded.stored_size;
         frame.kind = Some(decoded.kind);
         frame.image = Some(decoded.raster);
+        frame.warning = decoded.warning.map(|w| (StageName::Load, w));
         Ok(frame)
     }
 }
