@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use fanlight::config::{
-    parse_count, parse_duration, parse_opacity, parse_quality, parse_scale, FontSize, Rgb,
-    FILTER_NAMES,
+    parse_count, parse_duration, parse_name_template, parse_opacity, parse_quality, parse_scale,
+    FontSize, Rgb, FILTER_NAMES,
 };
 use fanlight::config::{
     parse_png_level, Background, Chroma, Fit, MetadataMode, OnExists, PoolSize, Shard,
@@ -81,7 +81,7 @@ pub struct ConvertArgs {
     pub exclude: Vec<String>,
 
     /// Output file name: {stem}, {ext}, {width} and {height} (the output's size) are replaced.
-    #[arg(long, value_name = "TEMPLATE", default_value = "{stem}.{ext}")]
+    #[arg(long, value_name = "TEMPLATE", default_value = "{stem}.{ext}", value_parser = parse_name_template)]
     pub name: String,
 
     /// When an output exists: overwrite, skip (keeps it: resumes an interrupted batch) or fail.

@@ -73,10 +73,17 @@ pub struct Config {
     /// Test hook called before each item's work in every stage, inside the panic guard. It can
     /// sleep, panic or cancel to exercise the pipeline's promises. Default: none.
     pub inject: Option<Injector>,
+    /// Test seam for write failures: called in `write` with the temporary file's path once it
+    /// holds the encoded bytes, before it is synced and renamed; an error it returns (say
+    /// `ENOSPC`) is handled like a real one. Default: none.
+    pub write_fault: Option<WriteFault>,
 }
 
 /// A test hook: `(stage, item id, source path)`, see [`Config::inject`].
 pub type Injector = Arc<dyn Fn(StageName, usize, &std::path::Path) + Send + Sync>;
+
+/// A write-failure seam: `(temporary file)`, see [`Config::write_fault`].
+pub type WriteFault = Arc<dyn Fn(&std::path::Path) -> std::io::Result<()> + Send + Sync>;
 
 impl Config {
     /// A configuration that copies `inputs` into `output_dir` unchanged but re-encoded.
@@ -104,6 +111,7 @@ impl Config {
             timeout: None,
             cancel: CancelToken::new(),
             inject: None,
+            write_fault: None,
         }
     }
 
@@ -169,6 +177,7 @@ impl fmt::Debug for Config {
             .field("lenient", &self.lenient)
             .field("timeout", &self.timeout)
             .field("inject", &self.inject.is_some())
+            .field("write_fault", &self.write_fault.is_some())
             .finish()
     }
 }
@@ -970,6 +979,22 @@ pub fn parse_font_size(s: &str) -> Result<f32, ParseError> {
             "'{s}': expected a size in pixels from 1 to 2000"
         ))),
     }
+}
+
+/// Checks a `--name` template: it must make a plain file name (no `/`, no NUL), so that every
+/// output stays in its mirrored folder below the output folder. Returns it unchanged.
+pub fn parse_name_template(t: &str) -> Result<String, ParseError> {
+    if t.trim().is_empty() {
+        return Err(bad(
+            "the name template is empty: give a file name such as {stem}.{ext}",
+        ));
+    }
+    if t.contains(['/', '\0']) {
+        return Err(bad(format!(
+            "'{t}': a name template is a file name, not a path (no '/'); the input's folders are mirrored anyway"
+        )));
+    }
+    Ok(t.to_string())
 }
 
 /// Parses a duration such as `30s`, `500ms` or `2m`.

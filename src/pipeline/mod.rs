@@ -247,6 +247,7 @@ pub fn run_with(config: &Config, observer: &mut dyn Observer) -> Result<Report, 
         for i in 0..n_write {
             let stage = write::Write {
                 output: config.output,
+                fault: config.write_fault.clone(),
             };
             handles.push(pool_worker(
                 s,

@@ -32,6 +32,8 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     if config.inputs.is_empty() {
         return Err(Error::NoInputs);
     }
+    crate::config::parse_name_template(&config.name_template)
+        .map_err(|e| Error::Invalid(format!("--name {e}")))?;
     let include = globs(&config.select.include)?;
     let exclude = globs(&config.select.exclude)?;
     let output_canon = resolve(&config.output_dir);
@@ -237,6 +239,10 @@ pub fn in_shard(rel: &Path, shard: Shard) -> bool {
 
 /// `output_dir/rel`'s folder, with the file named by `template` (`{stem}`, `{ext}`); the
 /// extension is the format's unless the format stays the same.
+///
+/// `template` must have passed [`parse_name_template`](crate::config::parse_name_template).
+/// A name that comes out empty, `.` or `..` (say `{stem}` for a file named `...jpg`) is replaced
+/// by the input's own file name, so the output never leaves its folder.
 #[must_use]
 pub fn output_path(output_dir: &Path, rel: &Path, format: Format, template: &str) -> PathBuf {
     let stem = rel
@@ -251,10 +257,13 @@ pub fn output_path(output_dir: &Path, rel: &Path, format: Format, template: &str
         Some(kind) => kind.extension().into(),
     };
     let name = template.replace("{stem}", &stem).replace("{ext}", &ext);
-    let name = name.trim_end_matches('.');
+    let name = match name.trim_end_matches('.') {
+        "" => rel.file_name().map_or("_".into(), |n| n.to_string_lossy()),
+        name => name.into(),
+    };
     output_dir
         .join(rel.parent().unwrap_or(Path::new("")))
-        .join(name)
+        .join(&*name)
 }
 
 /// Whether a file found in a folder is taken as a photo (by extension; hidden files are not).

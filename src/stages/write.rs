@@ -3,10 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::config::{Format, OutputSpec};
+use crate::config::{Format, OutputSpec, WriteFault};
 use crate::error::ItemError;
 use crate::ops::decode::ImageKind;
 use crate::ops::encode::encode;
@@ -20,6 +20,8 @@ pub const TEMP_SUFFIX: &str = ".fanlight-tmp";
 pub struct Write {
     /// Format and quality.
     pub output: OutputSpec,
+    /// See [`crate::Config::write_fault`].
+    pub fault: Option<WriteFault>,
 }
 
 impl Stage for Write {
@@ -39,7 +41,7 @@ impl Stage for Write {
         let mut meta = std::mem::take(&mut frame.meta);
         meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
         let bytes = encode(&img, kind, &self.output, &meta)?;
-        write_atomically(&frame.job.dst, &bytes)?;
+        write_with(&frame.job.dst, &bytes, self.fault.as_ref())?;
         frame.written = Some(Written {
             width: img.width,
             height: img.height,
@@ -72,21 +74,53 @@ pub fn output_kind(format: Format, dst: &Path, input: Option<ImageKind>) -> Imag
     })
 }
 
-/// The temporary name beside `dst`: hidden, with the process id, ending in [`TEMP_SUFFIX`].
+/// The longest file name most file systems allow, in bytes: temporary names are kept within it.
+const NAME_MAX: usize = 255;
+
+/// The temporary name beside `dst`: `.{key}.{pid}.fanlight-tmp`, hidden, with the process id,
+/// ending in [`TEMP_SUFFIX`]; `key` is the output's name (see [`temp_key`]).
 #[must_use]
 pub fn temp_path(dst: &Path) -> PathBuf {
     let name = dst
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    dst.with_file_name(format!(".{name}.{}{TEMP_SUFFIX}", std::process::id()))
+    let key = temp_key(&name);
+    dst.with_file_name(format!(".{key}.{}{TEMP_SUFFIX}", std::process::id()))
+}
+
+/// The part of a temporary name that stands for the output `name`: the name itself, or, when
+/// that would make the temporary name longer than 255 bytes (any output name the file system
+/// accepts must stay writable), its first 128 bytes and a hash of the whole name, so temporary
+/// names stay unique and a later run can still find its stale ones.
+#[must_use]
+pub fn temp_key(name: &str) -> std::borrow::Cow<'_, str> {
+    // '.', the name, '.', a pid of at most 10 digits, the suffix.
+    if name.len() + 12 + TEMP_SUFFIX.len() <= NAME_MAX {
+        return name.into();
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut cut = 128;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}.{hash:016x}", &name[..cut]).into()
 }
 
 /// Writes `bytes` to `dst` so that `dst` is either absent, as before, or complete.
 pub fn write_atomically(dst: &Path, bytes: &[u8]) -> Result<(), ItemError> {
-    let fail = |e: std::io::Error| ItemError::Write {
+    write_with(dst, bytes, None)
+}
+
+/// [`write_atomically`], with the test seam `fault` called once the temporary file holds the
+/// bytes: its error is handled like a real one, so the temporary file is removed.
+fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<(), ItemError> {
+    let fail = |e: io::Error| ItemError::Write {
         path: dst.to_path_buf(),
-        reason: e.to_string(),
+        reason: io_reason(&e),
     };
     if let Some(parent) = dst.parent() {
         fs::create_dir_all(parent).map_err(fail)?;
@@ -95,6 +129,9 @@ pub fn write_atomically(dst: &Path, bytes: &[u8]) -> Result<(), ItemError> {
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
+        if let Some(fault) = fault {
+            fault(&tmp)?;
+        }
         file.sync_data()?;
         drop(file);
         fs::rename(&tmp, dst)
@@ -104,6 +141,29 @@ pub fn write_atomically(dst: &Path, bytes: &[u8]) -> Result<(), ItemError> {
         return Err(fail(e));
     }
     Ok(())
+}
+
+/// A write error in plain words, with the system's own text after it.
+fn io_reason(e: &io::Error) -> String {
+    let plain = match e.kind() {
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            "permission denied (the output folder is not writable)"
+        }
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            "no space left on the device"
+        }
+        io::ErrorKind::InvalidFilename => {
+            "the file name is too long for the file system (most allow 255 bytes); shorten it with --name"
+        }
+        io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => {
+            "a file is in the way of the output folder"
+        }
+        _ => return crate::error::one_line(&e.to_string()),
+    };
+    match e.raw_os_error() {
+        Some(_) => format!("{plain}: {e}"),
+        None => plain.to_string(),
+    }
 }
 
 /// Removes the temporary files that an earlier, killed run left for the outputs `dsts`; returns
@@ -119,7 +179,7 @@ pub fn remove_stale_temps<'a>(dsts: impl IntoIterator<Item = &'a Path>) -> usize
             by_folder
                 .entry(parent)
                 .or_default()
-                .insert(name.to_string_lossy().into_owned());
+                .insert(temp_key(&name.to_string_lossy()).into_owned());
         }
     }
     let mut removed = 0;
