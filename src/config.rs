@@ -1018,7 +1018,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
     if !(v.is_finite() && v > 0.0) {
         return Err(err());
     }
-    Ok(Duration::from_secs_f64(v * mult))
+    // Finite but beyond what a Duration holds (`1e300m`) is refused, not a panic.
+    Duration::try_from_secs_f64(v * mult).map_err(|_| err())
 }
 
 #[cfg(test)]
@@ -1107,5 +1108,18 @@ mod tests {
         assert!(parse_quality("0").is_err());
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+    }
+
+    #[test]
+    fn a_duration_too_long_for_a_duration_is_refused_not_a_panic() {
+        // Found by the `options` fuzz target: finite seconds beyond Duration's range panicked.
+        let digits = "4".repeat(120);
+        assert!(parse_duration(&format!("{digits}67")).is_err());
+        assert!(parse_duration("1e300m").is_err());
+        assert!(parse_duration("1e20s").is_err());
+        assert_eq!(
+            parse_duration("1e9s"),
+            Ok(Duration::from_secs(1_000_000_000))
+        );
     }
 }

@@ -231,6 +231,32 @@ mod tests {
     }
 
     #[test]
+    fn temporary_names_of_long_outputs_fit_and_their_stale_ones_are_found() {
+        let dir = std::env::temp_dir().join(format!("fanlight-temp-key-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let short = dir.join("a.jpg");
+        let long = dir.join(format!("{}.jpg", "é".repeat(125))); // 254 bytes
+        let other = dir.join(format!("{}b.jpg", "é".repeat(124)));
+        for dst in [&short, &long, &other] {
+            let tmp = temp_path(dst);
+            assert!(tmp.file_name().unwrap().len() <= NAME_MAX, "{tmp:?}");
+            fs::write(&tmp, b"partial").unwrap();
+        }
+        assert_ne!(temp_path(&long), temp_path(&other));
+        let pid = std::process::id();
+        assert_eq!(
+            temp_path(&short),
+            dir.join(format!(".a.jpg.{pid}{TEMP_SUFFIX}"))
+        );
+        assert_eq!(remove_stale_temps([short.as_path(), long.as_path()]), 2);
+        assert!(
+            temp_path(&other).exists(),
+            "only this run's outputs' temporaries"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn profiles_are_kept_only_for_pixels_they_describe() {
         let mut rgb = vec![0u8; 128];
         rgb[16..20].copy_from_slice(b"RGB ");
