@@ -37,3 +37,24 @@ fn one_worker_and_eight_workers_write_byte_identical_files() {
         assert!(a == b, "{} differs between 1 and 8 workers", f.display());
     }
 }
+
+#[test]
+fn webp_with_metadata_is_byte_identical_whatever_the_workers() {
+    let tmp = tempdir();
+    let mut outs = Vec::new();
+    for workers in [1, 4] {
+        let out = tmp.path().join(format!("w{workers}"));
+        let mut config = j1_like(&out, workers, None);
+        config.output.format = fanlight::Format::Webp;
+        config.output.metadata = fanlight::config::MetadataMode::Keep;
+        assert_eq!(run_watched(config, Duration::from_secs(120)).ok, 7);
+        outs.push(out);
+    }
+    let files = files_below(&outs[0]);
+    assert_eq!(files, files_below(&outs[1]));
+    for f in &files {
+        let a = std::fs::read(outs[0].join(f)).unwrap();
+        let b = std::fs::read(outs[1].join(f)).unwrap();
+        assert!(a == b, "{} differs between 1 and 4 workers", f.display());
+    }
+}
