@@ -209,4 +209,12 @@ fn avif_output_is_an_avif_file_of_the_right_size() {
     convert(tmp.path(), &["--format", "avif", "--quality", "70"]);
     let bytes = std::fs::read(tmp.path().join("out/a.avif")).unwrap();
     assert_eq!(&bytes[4..12], b"ftypavif");
+    // The image spatial extents property: version/flags, then width and height.
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"ispe")
+        .expect("ispe box")
+        + 8;
+    let side = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    assert_eq!((side(at), side(at + 4)), (96, 64));
 }
