@@ -23,6 +23,7 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
+    bound_allocator();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
@@ -225,5 +226,18 @@ fn install_interrupt_handler(config: &Config) {
     });
     if let Err(e) = result {
         eprintln!("warning: cannot handle Ctrl-C cleanly: {e}");
+    }
+}
+
+/// Keeps peak memory independent of the number of photos. glibc's allocator raises its mmap
+/// threshold each time a large block is freed, so after the first frame the frames (tens of MB
+/// each) come from its heaps, which fragment and keep growing over a long batch (317 MB at 290
+/// photos against 272 MB at 29, in one measurement). A fixed 1 MiB threshold makes every frame
+/// buffer a mapping of its own, returned to the system when freed (213 MB at 290 photos).
+fn bound_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
