@@ -215,3 +215,19 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn a_damaged_progressive_jpeg_that_panicked_the_decoder_fails_as_damaged_not_as_a_bug() {
+    // Found by the `decode` fuzz target: an assert in zune-jpeg's AVX2 upsampler (lenient path).
+    let bytes = include_bytes!("data/fuzz-zune-upsampler-panic.jpg");
+    for lenient in [false, true] {
+        match fanlight::ops::decode::decode(bytes, 4_000_000, lenient) {
+            Err(ItemError::Decode(_) | ItemError::UnknownFormat(_)) => {}
+            Err(other) => panic!("lenient {lenient}: unexpected {other:?}"),
+            Ok(d) => panic!(
+                "lenient {lenient}: decoded {:?}",
+                (d.raster.width, d.raster.height)
+            ),
+        }
+    }
+}

@@ -127,11 +127,11 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut warning = None;
     let mut image = match kind {
-        ImageKind::Jpeg => match decode_jpeg_strict(bytes) {
+        ImageKind::Jpeg => match no_panic(|| decode_jpeg_strict(bytes)) {
             Ok(image) => image,
             Err(error) if lenient => {
                 // Damage found: take the lenient decoder's best effort, and say so.
-                let image = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+                let image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
                 warning = Some(match error {
                     ItemError::Decode(reason) => format!("best-effort decode: {reason}"),
                     other => format!("best-effort decode: {other}"),
@@ -140,7 +140,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
             }
             Err(error) => return Err(error),
         },
-        _ => DynamicImage::from_decoder(decoder).map_err(decode_error)?,
+        _ => no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?,
     };
     image.apply_orientation(orientation);
     Ok(Decoded {
@@ -151,6 +151,17 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         xmp,
         stored_size: (width, height),
         warning,
+    })
+}
+
+/// Runs a decoder, turning a panic inside it into a decode error: decoders have asserts that
+/// crafted data can trip (fuzzing found one in zune-jpeg's AVX2 upsampler, reached by a damaged
+/// progressive JPEG), and such a file is damaged, not a fanlight bug to report.
+fn no_panic<T>(f: impl FnOnce() -> Result<T, ItemError>) -> Result<T, ItemError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ItemError::Decode(
+            "the decoder gave up on damaged image data".into(),
+        ))
     })
 }
 
