@@ -1,0 +1,39 @@
+//! Arbitrary bytes through the load stage's decoder (`fanlight::ops::decode::decode`, the function
+//! `load` calls on a file's bytes), strict and lenient, with a small pixel limit like
+//! `--max-pixels` so a header declaring a huge image is refused before any allocation.
+//!
+//! It must never panic, and whatever it accepts must be a well-formed raster within the limit.
+#![no_main]
+
+use fanlight::ops::decode::decode;
+use libfuzzer_sys::fuzz_target;
+
+/// 4 MP: big enough for every seed, small enough that a run never allocates much.
+const MAX_PIXELS: u64 = 4_000_000;
+
+fuzz_target!(|data: &[u8]| {
+    // libfuzzer-sys aborts on every panic, even one caught. `decode` deliberately catches
+    // decoder panics (a known zune-jpeg assert on damaged progressive data) and reports them
+    // as damage, so restore the default hook: a panic that escapes `decode` still crashes the
+    // target, since libfuzzer-sys aborts when the closure unwinds.
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| drop(std::panic::take_hook()));
+    for lenient in [false, true] {
+        if let Ok(decoded) = decode(data, MAX_PIXELS, lenient) {
+            let r = &decoded.raster;
+            assert!(u64::from(r.width) * u64::from(r.height) <= MAX_PIXELS);
+            assert!(r.width > 0 && r.height > 0);
+            assert_eq!(
+                r.data.len(),
+                r.width as usize * r.height as usize * r.layout.channels()
+            );
+            let (w, h) = decoded.stored_size;
+            assert_eq!(
+                u64::from(w) * u64::from(h),
+                u64::from(r.width) * u64::from(r.height)
+            );
+            // Strict acceptance never carries a warning.
+            assert!(lenient || decoded.warning.is_none());
+        }
+    }
+});
