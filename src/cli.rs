@@ -34,6 +34,12 @@ pub enum Command {
     /// Work with --report documents: fanlight report merge shard-*.json -o merged.json
     #[command(subcommand)]
     Report(ReportCommand),
+    /// List the built-in presets, or print one as TOML: fanlight presets web > mine.toml
+    Presets {
+        /// A preset to print as TOML (a starting point for a preset file).
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+    },
 }
 
 /// `fanlight report` subcommands.
@@ -57,6 +63,11 @@ pub struct ConvertArgs {
     /// files).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+
+    /// Defaults for these options from a built-in preset (web, thumbnail, archive; see fanlight
+    /// presets) or a TOML file of option = value lines; options given here win.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub preset: Option<String>,
 
     /// Output folder; the input tree is mirrored below it. It may not be, or be inside, an
     /// input folder.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod compare_cli;
+mod preset_cli;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,14 @@ const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     bound_allocator();
-    let cli = match Cli::try_parse() {
+    let argv = match preset_cli::expand(std::env::args_os().collect()) {
+        Ok(argv) => argv,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
@@ -49,6 +57,9 @@ fn main() -> ExitCode {
     };
     let run = match &cli.command {
         Some(Command::Compare(args)) => return ExitCode::from(compare_cli::run(args)),
+        Some(Command::Presets { name }) => {
+            return ExitCode::from(preset_cli::list(name.as_deref()))
+        }
         Some(Command::Report(ReportCommand::Merge { reports, output })) => {
             return ExitCode::from(merge_reports(reports, output.as_deref()));
         }
