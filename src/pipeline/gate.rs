@@ -77,17 +77,29 @@ impl Gate {
 
 /// Workers for each auto pool so that no pool limits the throughput that `cores` could reach:
 /// `ceil(cores × cost / total cost)`, where costs are the measured seconds per item of every
-/// stage (fixed single-worker stages included in the total).
+/// stage (fixed single-worker stages included in the total). The costliest stage gets one worker
+/// more (still within the pool's threads): its photos vary most in cost, and a second worker
+/// keeps a slow photo from starving every stage behind it. On the J1 folder this headroom was
+/// what separated `auto` from the best hand-picked setting (README, "--workers auto").
 #[must_use]
 pub(crate) fn plan_targets(cores: usize, costs: &[f64]) -> Vec<usize> {
     let total: f64 = costs.iter().sum();
+    if total <= 0.0 {
+        return vec![1; costs.len()];
+    }
+    let costliest = costs
+        .iter()
+        .enumerate()
+        .fold(0, |best, (i, &c)| if c > costs[best] { i } else { best });
     costs
         .iter()
-        .map(|c| {
-            if total > 0.0 {
-                ((cores as f64 * c / total).ceil() as usize).max(1)
+        .enumerate()
+        .map(|(i, c)| {
+            let fair = ((cores as f64 * c / total).ceil() as usize).max(1);
+            if i == costliest {
+                fair + 1
             } else {
-                1
+                fair
             }
         })
         .collect()
@@ -101,13 +113,14 @@ mod tests {
     #[test]
     fn targets_follow_stage_costs() {
         // load 30 ms, resize 10, filter 20, watermark 1, write 40: on 2 cores one worker each
-        // already exceeds what the cores can feed; on 4, load and write need two.
+        // already exceeds what the cores can feed, plus one for the costliest stage (write); on
+        // 4, load and write need two, and write gets its extra one.
         let costs = [0.030, 0.010, 0.020, 0.001, 0.040];
-        assert_eq!(plan_targets(2, &costs), [1, 1, 1, 1, 1]);
-        assert_eq!(plan_targets(4, &costs), [2, 1, 1, 1, 2]);
+        assert_eq!(plan_targets(2, &costs), [1, 1, 1, 1, 2]);
+        assert_eq!(plan_targets(4, &costs), [2, 1, 1, 1, 3]);
         assert_eq!(
             plan_targets(16, &[0.01, 0.0, 0.08, 0.0, 0.01]),
-            [2, 1, 13, 1, 2]
+            [2, 1, 14, 1, 2]
         );
         assert_eq!(plan_targets(4, &[0.0; 5]), [1; 5]);
     }
