@@ -4,22 +4,34 @@
 use super::raster::{Layout, Raster};
 use super::text::Mask;
 
+/// Opacity (0–1) as a weight on a 0..=256 scale.
+fn weight(opacity: f32) -> u32 {
+    (opacity.clamp(0.0, 1.0) * 256.0).round() as u32
+}
+
+/// The part of a `w`×`h` box at `(x, y)` that lies inside `img`: its first column and row, the
+/// row after its last, and its width in pixels; `None` when nothing of it is inside.
+fn clip(img: &Raster, x: i64, y: i64, w: u32, h: u32) -> Option<(i64, i64, i64, usize)> {
+    let (x0, y0) = (x.max(0), y.max(0));
+    let x1 = (x + i64::from(w)).min(i64::from(img.width));
+    let y1 = (y + i64::from(h)).min(i64::from(img.height));
+    (x0 < x1 && y0 < y1).then(|| (x0, y0, y1, (x1 - x0) as usize))
+}
+
 /// Blends `color` through `mask` at `opacity` (0–1) into `img`, with the mask's top-left corner at
 /// `(x, y)`; parts outside the photo are clipped. A grey photo stays grey only when the colour is
 /// grey: otherwise the caller should convert it to colour first.
 pub fn blend_mask(img: &mut Raster, mask: &Mask, x: i64, y: i64, color: [u8; 3], opacity: f32) {
-    let opacity = (opacity.clamp(0.0, 1.0) * 256.0).round() as u32;
-    let x0 = x.max(0);
-    let y0 = y.max(0);
-    let x1 = (x + i64::from(mask.width)).min(i64::from(img.width));
-    let y1 = (y + i64::from(mask.height)).min(i64::from(img.height));
-    if x0 >= x1 || y0 >= y1 || opacity == 0 {
+    let opacity = weight(opacity);
+    let Some((x0, y0, y1, span)) = clip(img, x, y, mask.width, mask.height) else {
+        return;
+    };
+    if opacity == 0 {
         return;
     }
     let ch = img.layout.channels();
     let color_ch = img.layout.color_channels();
     let stride = img.stride();
-    let span = (x1 - x0) as usize;
     for py in y0..y1 {
         let mrow = (py - y) as usize * mask.width as usize + (x0 - x) as usize;
         let coverage = &mask.alpha[mrow..mrow + span];
@@ -49,18 +61,16 @@ pub fn blend_mask(img: &mut Raster, mask: &Mask, x: i64, y: i64, color: [u8; 3],
 /// grey photo takes the mark's red channel: convert it to colour first unless the mark is grey.
 pub fn blend_image(img: &mut Raster, mark: &Raster, x: i64, y: i64, opacity: f32) {
     assert_eq!(mark.layout, Layout::Rgba, "a watermark image is RGBA");
-    let opacity = (opacity.clamp(0.0, 1.0) * 256.0).round() as u32;
-    let x0 = x.max(0);
-    let y0 = y.max(0);
-    let x1 = (x + i64::from(mark.width)).min(i64::from(img.width));
-    let y1 = (y + i64::from(mark.height)).min(i64::from(img.height));
-    if x0 >= x1 || y0 >= y1 || opacity == 0 {
+    let opacity = weight(opacity);
+    let Some((x0, y0, y1, span)) = clip(img, x, y, mark.width, mark.height) else {
+        return;
+    };
+    if opacity == 0 {
         return;
     }
     let ch = img.layout.channels();
     let color_ch = img.layout.color_channels();
     let stride = img.stride();
-    let span = (x1 - x0) as usize;
     for py in y0..y1 {
         let mstart = ((py - y) as usize * mark.width as usize + (x0 - x) as usize) * 4;
         let mrow = &mark.data[mstart..mstart + span * 4];
