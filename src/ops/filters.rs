@@ -2,7 +2,7 @@
 //! that the filter stage calls. Point filters use lookup tables or integer matrices, so results
 //! are exact and identical on every machine.
 
-use super::blur::{gaussian_blur_into, BlurScratch};
+use super::blur::{blur_rows_in_place, gaussian_blur_in_place, BlurScratch};
 use super::raster::{Layout, Raster};
 use crate::config::FilterSpec;
 
@@ -10,7 +10,6 @@ use crate::config::FilterSpec;
 #[derive(Default)]
 pub struct FilterScratch {
     blur: BlurScratch,
-    blurred: Vec<u8>,
 }
 
 /// Applies `filters` in order, reusing `scratch`.
@@ -35,8 +34,7 @@ pub fn apply(mut img: Raster, filter: &FilterSpec, scratch: &mut FilterScratch) 
             img
         }
         FilterSpec::Blur { sigma } => {
-            gaussian_blur_into(&img, sigma, &mut scratch.blur, &mut scratch.blurred);
-            std::mem::swap(&mut img.data, &mut scratch.blurred);
+            gaussian_blur_in_place(&mut img, sigma, &mut scratch.blur);
             img
         }
         FilterSpec::Grayscale => grayscale(img),
@@ -56,27 +54,42 @@ pub fn unsharp_in_place(
     threshold: u8,
     scratch: &mut FilterScratch,
 ) {
-    gaussian_blur_into(img, sigma, &mut scratch.blur, &mut scratch.blurred);
     let gain = (amount * 256.0).round() as i32;
     let threshold = i32::from(threshold);
-    let sharpen = |s: &mut u8, b: u8| {
-        let d = i32::from(*s) - i32::from(b);
-        if d.abs() > threshold {
-            *s = (i32::from(*s) + ((d * gain + 128) >> 8)).clamp(0, 255) as u8;
-        }
-    };
+    let channels = img.layout.channels();
+    let width = img.width as usize;
     if img.layout == Layout::Rgba {
-        for (px, bl) in img
-            .data
-            .chunks_exact_mut(4)
-            .zip(scratch.blurred.chunks_exact(4))
-        {
-            for c in 0..3 {
-                sharpen(&mut px[c], bl[c]);
+        let sharpen = |s: &mut u8, b: u8| {
+            let d = i32::from(*s) - i32::from(b);
+            if d.abs() > threshold {
+                *s = (i32::from(*s) + ((d * gain + 128) >> 8)).clamp(0, 255) as u8;
             }
-        }
+        };
+        let combine = |row: &mut [u8], blurred: &[u8]| {
+            for (px, bl) in row.chunks_exact_mut(4).zip(blurred.chunks_exact(4)) {
+                for c in 0..3 {
+                    sharpen(&mut px[c], bl[c]);
+                }
+            }
+        };
+        blur_rows_in_place(
+            &mut img.data,
+            width,
+            channels,
+            sigma,
+            &mut scratch.blur,
+            combine,
+        );
     } else {
-        sharpen_bytes(&mut img.data, &scratch.blurred, gain, threshold);
+        let combine = |row: &mut [u8], blurred: &[u8]| sharpen_bytes(row, blurred, gain, threshold);
+        blur_rows_in_place(
+            &mut img.data,
+            width,
+            channels,
+            sigma,
+            &mut scratch.blur,
+            combine,
+        );
     }
 }
 
