@@ -191,9 +191,16 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
     let (w, h) = decoder
         .dimensions()
         .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
-    let pixels = decoder
-        .decode()
-        .map_err(|e| ItemError::Decode(one_line(&format!("the image data is damaged: {e:?}"))))?;
+    let len = decoder
+        .output_buffer_size()
+        .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
+    let mut pixels = super::buffers::zeroed(len);
+    if let Err(e) = decoder.decode_into(&mut pixels) {
+        super::buffers::recycle(pixels);
+        return Err(ItemError::Decode(one_line(&format!(
+            "the image data is damaged: {e:?}"
+        ))));
+    }
     let (w, h) = (w as u32, h as u32);
     let image = if grey {
         image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)

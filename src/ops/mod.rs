@@ -3,6 +3,7 @@
 
 pub mod blend;
 pub mod blur;
+pub mod buffers;
 pub mod colour;
 pub mod decode;
 pub mod encode;

@@ -30,7 +30,7 @@ impl Resizer {
         // u8 pixel types have no alignment requirement and the lengths are the raster's own.
         let src_view = ImageRef::new(src.width, src.height, &src.data, pixel_type)
             .expect("raster buffer matches its size");
-        let mut dst = Image::new(width.max(1), height.max(1), pixel_type);
+        let mut dst = new_image(width, height, pixel_type);
         self.inner
             .resize(&src_view, &mut dst, &self.options)
             .expect("source and destination share a pixel type");
@@ -55,7 +55,7 @@ impl Resizer {
             let pixel_type = pixel_type(src.layout);
             let src_view = ImageRef::new(src.width, src.height, &src.data, pixel_type)
                 .expect("raster buffer matches its size");
-            let mut dst = Image::new(sw.max(1), sh.max(1), pixel_type);
+            let mut dst = new_image(sw, sh, pixel_type);
             let options = self.options.crop(left, top, cw, ch);
             self.inner
                 .resize(&src_view, &mut dst, &options)
@@ -67,6 +67,14 @@ impl Resizer {
         }
         pad(&region, geometry.canvas, geometry.offset, background)
     }
+}
+
+/// A destination image (at least 1×1) in a zeroed buffer from the shared pool.
+fn new_image(width: u32, height: u32, pixel_type: PixelType) -> Image<'static> {
+    let (width, height) = (width.max(1), height.max(1));
+    let len = width as usize * height as usize * pixel_type.size();
+    Image::from_vec_u8(width, height, super::buffers::zeroed(len), pixel_type)
+        .expect("the buffer is sized for the image")
 }
 
 fn pixel_type(layout: Layout) -> PixelType {

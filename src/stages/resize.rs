@@ -39,7 +39,9 @@ impl Stage for Resize {
             img.height,
         );
         if geometry != crate::config::Geometry::identity(img.width, img.height) {
-            *img = self.resizer.resample(img, &geometry, self.background.0);
+            let resized = self.resizer.resample(img, &geometry, self.background.0);
+            let source = std::mem::replace(img, resized);
+            crate::ops::buffers::recycle(source.data);
         }
         Ok(frame)
     }

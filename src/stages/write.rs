@@ -47,6 +47,7 @@ impl Stage for Write {
             height: img.height,
             bytes: bytes.len() as u64,
         });
+        crate::ops::buffers::recycle(img.data);
         Ok(frame)
     }
 }

@@ -1,0 +1,159 @@
+//! Frame-sized byte buffers kept between photos.
+//!
+//! Every photo needs a few buffers of megabytes (the decoded frame, the resized frame). Freshly
+//! allocated, each page of them is faulted in and zeroed by the kernel on first touch, and freed,
+//! they go straight back to the kernel (the allocator's mmap threshold is fixed low so that memory
+//! stays flat over long batches). Recycling them instead saves that work on every photo, while
+//! the pool stays bounded: at most [`MAX_FREE`] buffers wait in it, so peak memory still does not
+//! grow with the folder.
+//!
+//! A buffer handed out is always zero-filled to the asked length, as a fresh one would be, so no
+//! byte of an earlier photo can reach a later one whatever the scheduling.
+
+use std::sync::{Mutex, PoisonError};
+
+/// Buffers smaller than this are left to the allocator.
+pub const MIN_LEN: usize = 1 << 20;
+/// How many free buffers the shared pool keeps at most.
+pub const MAX_FREE: usize = 4;
+
+/// A bounded set of free buffers.
+pub struct Pool {
+    free: Mutex<Vec<Vec<u8>>>,
+    max_free: usize,
+}
+
+/// The pool the stages share.
+static SHARED: Pool = Pool::new(MAX_FREE);
+
+/// A zero-filled buffer of `len` bytes from the shared pool (see [`Pool::zeroed`]).
+#[must_use]
+pub fn zeroed(len: usize) -> Vec<u8> {
+    SHARED.zeroed(len)
+}
+
+/// Gives a buffer back to the shared pool (see [`Pool::recycle`]).
+pub fn recycle(buf: Vec<u8>) {
+    SHARED.recycle(buf);
+}
+
+impl Pool {
+    /// An empty pool that keeps at most `max_free` buffers.
+    #[must_use]
+    pub const fn new(max_free: usize) -> Self {
+        Pool {
+            free: Mutex::new(Vec::new()),
+            max_free,
+        }
+    }
+
+    /// A zero-filled buffer of `len` bytes: a kept buffer that fits (its capacity at most a
+    /// quarter over `len`, so a small frame does not hold a large buffer's memory), else a new one.
+    #[must_use]
+    pub fn zeroed(&self, len: usize) -> Vec<u8> {
+        if len >= MIN_LEN {
+            let reused = {
+                let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+                let best = free
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| (len..=len + len / 4).contains(&b.capacity()))
+                    .min_by_key(|(_, b)| b.capacity())
+                    .map(|(i, _)| i);
+                best.map(|i| free.swap_remove(i))
+            };
+            if let Some(mut buf) = reused {
+                buf.clear();
+                buf.resize(len, 0);
+                return buf;
+            }
+        }
+        vec![0; len]
+    }
+
+    /// Keeps `buf` for a later [`Pool::zeroed`]. When the pool is full, the buffer kept longest
+    /// is freed, so the pool follows the sizes the photos need now.
+    pub fn recycle(&self, buf: Vec<u8>) {
+        if buf.capacity() < MIN_LEN || self.max_free == 0 {
+            return;
+        }
+        let dropped = {
+            let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+            free.push(buf);
+            (free.len() > self.max_free).then(|| free.remove(0))
+        };
+        // Freed outside the lock: returning megabytes to the kernel takes a while.
+        drop(dropped);
+    }
+
+    /// How many buffers are kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether no buffer is kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recycled_buffer_is_reused_and_comes_back_zeroed() {
+        let pool = Pool::new(2);
+        let dirty = vec![7u8; 3 * MIN_LEN];
+        let ptr = dirty.as_ptr();
+        pool.recycle(dirty);
+        let again = pool.zeroed(3 * MIN_LEN - 1000);
+        assert_eq!(again.as_ptr(), ptr, "the kept buffer is handed out again");
+        assert_eq!(again.len(), 3 * MIN_LEN - 1000);
+        assert!(again.iter().all(|&b| b == 0));
+        assert!(pool.is_empty());
+    }
+
+    #[test]
+    fn only_a_buffer_that_fits_is_reused_and_small_ones_are_not_kept() {
+        let pool = Pool::new(4);
+        pool.recycle(vec![0; MIN_LEN - 1]);
+        assert!(pool.is_empty());
+        let (big, fits) = (vec![0u8; 8 * MIN_LEN], vec![0u8; 5 * MIN_LEN]);
+        let fits_ptr = fits.as_ptr();
+        pool.recycle(big);
+        pool.recycle(fits);
+        // 4 MiB: the 5 MiB buffer is within a quarter, the 8 MiB one is not.
+        let reused = pool.zeroed(4 * MIN_LEN);
+        assert_eq!(reused.as_ptr(), fits_ptr);
+        let fresh = pool.zeroed(2 * MIN_LEN);
+        assert_eq!(fresh.len(), 2 * MIN_LEN);
+        assert_eq!(pool.len(), 1, "the 8 MiB buffer is still kept");
+    }
+
+    #[test]
+    fn the_pool_keeps_at_most_its_bound_and_frees_the_oldest() {
+        let pool = Pool::new(2);
+        let mut ptrs = Vec::new();
+        for mib in [3, 1, 2] {
+            let buf = vec![0u8; mib * MIN_LEN];
+            ptrs.push(buf.as_ptr());
+            pool.recycle(buf);
+        }
+        assert_eq!(pool.len(), 2);
+        let _fresh = pool.zeroed(3 * MIN_LEN);
+        assert_eq!(
+            pool.len(),
+            2,
+            "the oldest, 3 MiB, was freed: nothing kept fits"
+        );
+        let (two, one) = (pool.zeroed(2 * MIN_LEN), pool.zeroed(MIN_LEN));
+        assert_eq!((two.as_ptr(), one.as_ptr()), (ptrs[2], ptrs[1]));
+        assert!(pool.is_empty());
+    }
+}
