@@ -1,0 +1,48 @@
+"""A/B timing of two or more fanlight binaries (or any commands) on the same job, run alternately.
+
+    python3 scripts/ab.py ROUNDS BIN_A BIN_B [BIN ...] -- ARGS...
+
+Each round runs every binary once with ARGS, in turn; the word OUT in ARGS is replaced by a fresh,
+emptied output folder. Prints per binary the median and minimum wall time, CPU time (user + system,
+from wait4) and peak RSS. Alternating rounds keep a shared, noisy machine's drift out of the ratio.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    if "--" not in sys.argv or len(sys.argv) < 4:
+        print(__doc__.strip())
+        sys.exit(2)
+    rounds = int(sys.argv[1])
+    split = sys.argv.index("--")
+    binaries, args = sys.argv[2:split], sys.argv[split + 1:]
+    out = os.path.join(tempfile.mkdtemp(prefix="fanlight-ab-"), "out")
+    results = {b: [] for b in binaries}
+    for _ in range(rounds):
+        for binary in binaries:
+            shutil.rmtree(out, ignore_errors=True)
+            argv = [binary] + [out if a == "OUT" else a for a in args]
+            start = os.times().elapsed
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = os.times().elapsed - start
+            if status != 0:
+                print(f"{binary}: exit status {status}", file=sys.stderr)
+            results[binary].append((wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
+    shutil.rmtree(os.path.dirname(out), ignore_errors=True)
+    for binary, runs in results.items():
+        wall = [r[0] for r in runs]
+        cpu = [r[1] for r in runs]
+        rss = [r[2] for r in runs]
+        print(f"{binary:40} wall med {statistics.median(wall):.3f} (min {min(wall):.3f})  "
+              f"cpu med {statistics.median(cpu):.3f} (min {min(cpu):.3f})  "
+              f"rss {statistics.median(rss):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
