@@ -51,33 +51,26 @@ pub fn gaussian_blur(src: &Raster, sigma: f32) -> Raster {
 
 /// Blurs every channel of `img` in place, reusing `scratch`. Edges repeat.
 pub fn gaussian_blur_in_place(img: &mut Raster, sigma: f32, scratch: &mut BlurScratch) {
-    let channels = img.layout.channels();
-    blur_rows_in_place(
-        &mut img.data,
-        img.width as usize,
-        channels,
-        sigma,
-        scratch,
-        |row, blurred| row.copy_from_slice(blurred),
-    );
+    blur_rows_in_place(img, sigma, scratch, |row, blurred| {
+        row.copy_from_slice(blurred);
+    });
 }
 
-/// Blurs `data` (rows of `width × channels` bytes, every channel alike, edges repeated) and calls
-/// `combine(source_row, blurred_row)` once per row, top to bottom, to write the result over the
-/// source row. A row is combined only after every row that its neighbours' blur reads has been
+/// Blurs `img` (every channel alike, edges repeated) and calls `combine(source_row, blurred_row)`
+/// once per row, top to bottom, to write the result over the source row. A row is combined only after every row that its neighbours' blur reads has been
 /// read, so writing in place is safe.
 ///
 /// On x86-64 CPUs with AVX2 the same code is compiled a second time with AVX2 enabled and chosen
 /// at run time (the 32-bit multiplies vectorise eight wide instead of being emulated with SSE2).
 /// The arithmetic is integer, so both versions give identical bytes.
 pub fn blur_rows_in_place<F: FnMut(&mut [u8], &[u8])>(
-    data: &mut [u8],
-    width: usize,
-    channels: usize,
+    img: &mut Raster,
     sigma: f32,
     scratch: &mut BlurScratch,
     combine: F,
 ) {
+    let (width, channels) = (img.width as usize, img.layout.channels());
+    let data = &mut img.data;
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
@@ -128,25 +121,13 @@ fn blur_impl<F: FnMut(&mut [u8], &[u8])>(
         row: out_row,
     } = scratch;
 
-    // Rows 0..=radius (as far as they exist) blurred horizontally before the first output row.
-    let mut next = 0;
-    while next < h && next <= radius {
-        let slot = next % slots;
-        horizontal(
-            &data[next * stride..(next + 1) * stride],
-            &weights,
-            ch,
-            padded,
-            acc,
-            &mut ring[slot * stride..(slot + 1) * stride],
-        );
-        next += 1;
-    }
-
     let total_shift = WEIGHT_BITS + MID_FRACTION_BITS;
+    // The next source row to blur horizontally into the ring.
+    let mut next = 0;
     for y in 0..h {
-        // The ring holds rows y − r ..= y + r (clamped); row y + r is read before row y is written.
-        if next < h && next == y + radius {
+        // The ring holds rows y − r ..= y + r (clamped); row y + r is read before row y is
+        // written (the first output row needs rows 0 ..= r).
+        while next < h && next <= y + radius {
             let slot = next % slots;
             horizontal(
                 &data[next * stride..(next + 1) * stride],

@@ -56,8 +56,6 @@ pub fn unsharp_in_place(
 ) {
     let gain = (amount * 256.0).round() as i32;
     let threshold = i32::from(threshold);
-    let channels = img.layout.channels();
-    let width = img.width as usize;
     if img.layout == Layout::Rgba {
         let sharpen = |s: &mut u8, b: u8| {
             let d = i32::from(*s) - i32::from(b);
@@ -65,31 +63,17 @@ pub fn unsharp_in_place(
                 *s = (i32::from(*s) + ((d * gain + 128) >> 8)).clamp(0, 255) as u8;
             }
         };
-        let combine = |row: &mut [u8], blurred: &[u8]| {
+        blur_rows_in_place(img, sigma, &mut scratch.blur, |row, blurred| {
             for (px, bl) in row.chunks_exact_mut(4).zip(blurred.chunks_exact(4)) {
                 for c in 0..3 {
                     sharpen(&mut px[c], bl[c]);
                 }
             }
-        };
-        blur_rows_in_place(
-            &mut img.data,
-            width,
-            channels,
-            sigma,
-            &mut scratch.blur,
-            combine,
-        );
+        });
     } else {
-        let combine = |row: &mut [u8], blurred: &[u8]| sharpen_bytes(row, blurred, gain, threshold);
-        blur_rows_in_place(
-            &mut img.data,
-            width,
-            channels,
-            sigma,
-            &mut scratch.blur,
-            combine,
-        );
+        blur_rows_in_place(img, sigma, &mut scratch.blur, |row, blurred| {
+            sharpen_bytes(row, blurred, gain, threshold);
+        });
     }
 }
 
