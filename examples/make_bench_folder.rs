@@ -29,6 +29,14 @@ fn main() {
                     .and_then(|v| v.parse().ok())
                     .expect("--megapixels M")
             }
+            "-h" | "--help" => {
+                println!("usage: make_bench_folder DIR [--count N] [--megapixels M]");
+                return;
+            }
+            flag if flag.starts_with('-') => {
+                eprintln!("make_bench_folder: unknown option {flag}; see --help");
+                std::process::exit(2);
+            }
             _ => dir = Some(PathBuf::from(arg)),
         }
     }
