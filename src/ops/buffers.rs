@@ -4,7 +4,7 @@
 //! allocated, each page of them is faulted in and zeroed by the kernel on first touch, and freed,
 //! they go straight back to the kernel (the allocator's mmap threshold is fixed low so that memory
 //! stays flat over long batches). Recycling them instead saves that work on every photo, while
-//! the pool stays bounded: at most [`MAX_FREE`] buffers wait in it, so peak memory still does not
+//! the pool stays bounded: at most [`MAX_FREE_BYTES`] wait in it, so peak memory still does not
 //! grow with the folder.
 //!
 //! A buffer handed out is always zero-filled to the asked length, as a fresh one would be, so no
@@ -14,17 +14,18 @@ use std::sync::{Mutex, PoisonError};
 
 /// Buffers smaller than this are left to the allocator.
 pub const MIN_LEN: usize = 1 << 20;
-/// How many free buffers the shared pool keeps at most.
-pub const MAX_FREE: usize = 4;
+/// How many bytes of free buffers the shared pool keeps at most: two decoded 8 MP frames, or one
+/// 15 MP frame and a resized one.
+pub const MAX_FREE_BYTES: usize = 64 << 20;
 
 /// A bounded set of free buffers.
 pub struct Pool {
     free: Mutex<Vec<Vec<u8>>>,
-    max_free: usize,
+    max_bytes: usize,
 }
 
 /// The pool the stages share.
-static SHARED: Pool = Pool::new(MAX_FREE);
+static SHARED: Pool = Pool::new(MAX_FREE_BYTES);
 
 /// A zero-filled buffer of `len` bytes from the shared pool (see [`Pool::zeroed`]).
 #[must_use]
@@ -38,12 +39,12 @@ pub fn recycle(buf: Vec<u8>) {
 }
 
 impl Pool {
-    /// An empty pool that keeps at most `max_free` buffers.
+    /// An empty pool that keeps at most `max_bytes` of buffers (by capacity).
     #[must_use]
-    pub const fn new(max_free: usize) -> Self {
+    pub const fn new(max_bytes: usize) -> Self {
         Pool {
             free: Mutex::new(Vec::new()),
-            max_free,
+            max_bytes,
         }
     }
 
@@ -71,16 +72,22 @@ impl Pool {
         vec![0; len]
     }
 
-    /// Keeps `buf` for a later [`Pool::zeroed`]. When the pool is full, the buffer kept longest
-    /// is freed, so the pool follows the sizes the photos need now.
+    /// Keeps `buf` for a later [`Pool::zeroed`]. When the pool is over its bytes, the buffers
+    /// kept longest are freed, so the pool follows the sizes the photos need now.
     pub fn recycle(&self, buf: Vec<u8>) {
-        if buf.capacity() < MIN_LEN || self.max_free == 0 {
+        if buf.capacity() < MIN_LEN || buf.capacity() > self.max_bytes {
             return;
         }
         let dropped = {
             let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
             free.push(buf);
-            (free.len() > self.max_free).then(|| free.remove(0))
+            let mut kept: usize = free.iter().map(Vec::capacity).sum();
+            let mut oldest = 0;
+            while kept > self.max_bytes {
+                kept -= free[oldest].capacity();
+                oldest += 1;
+            }
+            free.drain(..oldest).collect::<Vec<_>>()
         };
         // Freed outside the lock: returning megabytes to the kernel takes a while.
         drop(dropped);
@@ -108,7 +115,7 @@ mod tests {
 
     #[test]
     fn a_recycled_buffer_is_reused_and_comes_back_zeroed() {
-        let pool = Pool::new(2);
+        let pool = Pool::new(4 * MIN_LEN);
         let dirty = vec![7u8; 3 * MIN_LEN];
         let ptr = dirty.as_ptr();
         pool.recycle(dirty);
@@ -121,9 +128,10 @@ mod tests {
 
     #[test]
     fn only_a_buffer_that_fits_is_reused_and_small_ones_are_not_kept() {
-        let pool = Pool::new(4);
+        let pool = Pool::new(16 * MIN_LEN);
         pool.recycle(vec![0; MIN_LEN - 1]);
-        assert!(pool.is_empty());
+        pool.recycle(vec![0; 17 * MIN_LEN]);
+        assert!(pool.is_empty(), "below MIN_LEN or above the pool's bytes");
         let (big, fits) = (vec![0u8; 8 * MIN_LEN], vec![0u8; 5 * MIN_LEN]);
         let fits_ptr = fits.as_ptr();
         pool.recycle(big);
@@ -137,8 +145,9 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_keeps_at_most_its_bound_and_frees_the_oldest() {
-        let pool = Pool::new(2);
+    fn the_pool_keeps_at_most_its_bytes_and_frees_the_oldest() {
+        // 3.5 MiB: 3 then 1 is over, so the 3 goes; 1 then 2 fits.
+        let pool = Pool::new(3 * MIN_LEN + MIN_LEN / 2);
         let mut ptrs = Vec::new();
         for mib in [3, 1, 2] {
             let buf = vec![0u8; mib * MIN_LEN];
