@@ -12,9 +12,11 @@ use fanlight::ops::decode::{decode, ImageKind};
 use fanlight::ops::encode::encode;
 use fanlight::ops::filters::{apply, FilterScratch};
 use fanlight::ops::meta::Metadata;
+use fanlight::ops::orient::quarter_turn;
 use fanlight::ops::raster::Raster;
 use fanlight::ops::resize::Resizer;
 use fanlight::ops::text::{rasterize, Align};
+use image::metadata::Orientation;
 
 /// The Hubble photo enlarged 4× to 4000×3488 (14 MP), as a raster and as a JPEG (q92).
 fn big_frame() -> (Raster, Vec<u8>) {
@@ -38,6 +40,10 @@ fn stages(c: &mut Criterion) {
 
     group.bench_function(format!("load: decode {w}x{h} JPEG q92"), |b| {
         b.iter(|| decode(black_box(&jpeg), u64::MAX, false).unwrap())
+    });
+
+    group.bench_function(format!("load: turn {w}x{h} a quarter (EXIF 6)"), |b| {
+        b.iter(|| quarter_turn(black_box(&big), Orientation::Rotate90).unwrap())
     });
 
     let mut resizer = Resizer::default();

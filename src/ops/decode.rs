@@ -142,9 +142,18 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         },
         _ => no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?,
     };
-    image.apply_orientation(orientation);
+    let raster = if super::orient::is_quarter_turn(orientation) {
+        let stored = to_raster(image);
+        let turned =
+            super::orient::quarter_turn(&stored, orientation).expect("a quarter turn is turned");
+        super::buffers::recycle(stored.data);
+        turned
+    } else {
+        image.apply_orientation(orientation);
+        to_raster(image)
+    };
     Ok(Decoded {
-        raster: to_raster(image),
+        raster,
         kind,
         icc,
         exif,

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod encode;
 pub mod filters;
 pub mod meta;
+pub mod orient;
 pub mod raster;
 pub mod resize;
 pub mod text;
