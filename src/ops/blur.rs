@@ -57,8 +57,8 @@ pub fn gaussian_blur_in_place(img: &mut Raster, sigma: f32, scratch: &mut BlurSc
 }
 
 /// Blurs `img` (every channel alike, edges repeated) and calls `combine(source_row, blurred_row)`
-/// once per row, top to bottom, to write the result over the source row. A row is combined only after every row that its neighbours' blur reads has been
-/// read, so writing in place is safe.
+/// once per row, top to bottom, to write the result over the source row. Row `y` is combined only
+/// once rows up to `y + r` have been read into the ring, so writing in place is safe.
 ///
 /// On x86-64 CPUs with AVX2 the same code is compiled a second time with AVX2 enabled and chosen
 /// at run time (the 32-bit multiplies vectorise eight wide instead of being emulated with SSE2).
