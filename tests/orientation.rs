@@ -44,3 +44,84 @@ fn exif_orientations_1_to_8_come_out_upright() {
         );
     }
 }
+
+/// Mean absolute difference of two same-sized images, per channel value.
+fn mean_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
+    let total: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    total as f64 / a.as_raw().len() as f64
+}
+
+/// A photo still to be turned is resized as stored and turned afterwards (it is smaller then);
+/// every fit mode must give what the upright photo gives: same size, same crop, same padding.
+#[test]
+fn every_orientation_resizes_crops_and_pads_like_the_upright_photo() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let upright = picture(240, 160, 0);
+    for o in 1..=8u16 {
+        write_jpeg(
+            &input.join(format!("o{o}.jpg")),
+            &stored_for(&upright, o),
+            Some(o),
+        );
+    }
+    let modes: [&[&str]; 6] = [
+        &["--resize", "120"],
+        &[
+            "--resize",
+            "100x100",
+            "--fit",
+            "cover",
+            "--gravity",
+            "top-left",
+        ],
+        &[
+            "--resize",
+            "90x40",
+            "--fit",
+            "cover",
+            "--gravity",
+            "bottom-right",
+        ],
+        &[
+            "--resize",
+            "100x100",
+            "--fit",
+            "contain",
+            "--gravity",
+            "top",
+            "--background",
+            "#00ff00",
+        ],
+        &["--resize", "50x70", "--fit", "fill"],
+        &["--resize", "240x100", "--fit", "cover"],
+    ];
+    for (m, mode) in modes.iter().enumerate() {
+        let out = format!("out{m}");
+        let mut args = vec!["convert", "in", "-o", &out, "--format", "png", "-q"];
+        args.extend_from_slice(mode);
+        let run = fanlight(&args, tmp.path());
+        assert!(run.status.success(), "{mode:?}: {}", stderr(&run));
+        let open = |o: u16| {
+            image::open(tmp.path().join(&out).join(format!("o{o}.png")))
+                .unwrap()
+                .to_rgb8()
+        };
+        let reference = open(1);
+        for o in 2..=8 {
+            let turned = open(o);
+            assert_eq!(turned.dimensions(), reference.dimensions(), "{mode:?} o{o}");
+            let diff = mean_diff(&turned, &reference);
+            assert!(
+                diff < 4.0,
+                "{mode:?} orientation {o}: mean difference {diff:.1}"
+            );
+        }
+    }
+}

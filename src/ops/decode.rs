@@ -3,6 +3,7 @@
 
 use std::io::Cursor;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use super::raster::{Layout, Raster};
@@ -78,6 +79,23 @@ pub struct Decoded {
 /// the decoder's best effort is accepted and [`Decoded::warning`] says what was wrong (most
 /// tools accept such files silently).
 pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, ItemError> {
+    let (mut decoded, turn) = decode_stored(bytes, max_pixels, lenient)?;
+    if let Some(turned) = super::orient::quarter_turn(&decoded.raster, turn) {
+        let stored = std::mem::replace(&mut decoded.raster, turned);
+        super::buffers::recycle(stored.data);
+    }
+    Ok(decoded)
+}
+
+/// [`decode`], except that a quarter turn (EXIF orientations 5–8) is not applied but returned, so
+/// that the pipeline can turn the photo after resizing it, when it is smaller. Flips and the half
+/// turn are applied (in place, cheaply); the orientation returned is then
+/// [`Orientation::NoTransforms`].
+pub fn decode_stored(
+    bytes: &[u8],
+    max_pixels: u64,
+    lenient: bool,
+) -> Result<(Decoded, Orientation), ItemError> {
     if bytes.is_empty() {
         return Err(ItemError::UnknownFormat("the file is empty".into()));
     }
@@ -122,9 +140,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         .flatten()
         .and_then(super::meta::normalize_exif);
     let xmp = decoder.xmp_metadata().ok().flatten();
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut warning = None;
     let mut image = match kind {
         ImageKind::Jpeg => match no_panic(|| decode_jpeg_strict(bytes)) {
@@ -142,25 +158,22 @@ pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, I
         },
         _ => no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?,
     };
-    let raster = if super::orient::is_quarter_turn(orientation) {
-        let stored = to_raster(image);
-        let turned =
-            super::orient::quarter_turn(&stored, orientation).expect("a quarter turn is turned");
-        super::buffers::recycle(stored.data);
-        turned
+    let turn = if super::orient::is_quarter_turn(orientation) {
+        orientation
     } else {
         image.apply_orientation(orientation);
-        to_raster(image)
+        Orientation::NoTransforms
     };
-    Ok(Decoded {
-        raster,
+    let decoded = Decoded {
+        raster: to_raster(image),
         kind,
         icc,
         exif,
         xmp,
         stored_size: (width, height),
         warning,
-    })
+    };
+    Ok((decoded, turn))
 }
 
 /// Runs a decoder, turning a panic inside it into a decode error: decoders have asserts that

@@ -9,6 +9,7 @@
 use image::metadata::Orientation;
 
 use super::raster::Raster;
+use crate::config::Geometry;
 
 /// Output tile side in pixels: a tile reads this many source rows (or columns) at once. On J1 with
 /// every photo turned (EXIF 6), 8 was faster than 4, 16, 32 and 64.
@@ -55,6 +56,40 @@ pub fn quarter_turn(src: &Raster, orientation: Orientation) -> Option<Raster> {
         _ => copy_tiles::<4>(&src.data, &mut out, h, w, base, step_x, step_y),
     }
     Some(Raster::from_vec(h as u32, w as u32, src.layout, out))
+}
+
+/// `geometry`, planned for the upright photo, as it applies to the photo as stored when the
+/// quarter turn `orientation` is still to be done: the crop region in stored coordinates and the
+/// resampled size with its sides swapped, with no padding (pad after turning). Resampling the
+/// stored photo with it and then turning gives the upright geometry's region at its size.
+/// `stored` is the stored width and height. Any other orientation returns `geometry` unchanged.
+#[must_use]
+pub fn stored_geometry(
+    geometry: &Geometry,
+    orientation: Orientation,
+    stored: (u32, u32),
+) -> Geometry {
+    let [left, top, width, height] = geometry.src;
+    let (sw, sh) = (f64::from(stored.0), f64::from(stored.1));
+    // Upright x runs along stored y and upright y along stored x; these say which run backwards.
+    let (left, top) = match orientation {
+        // EXIF 6: upright (x, y) is stored (y, h − x).
+        Orientation::Rotate90 => (top, sh - (left + width)),
+        // EXIF 8: upright (x, y) is stored (w − y, x).
+        Orientation::Rotate270 => (sw - (top + height), left),
+        // EXIF 5: upright (x, y) is stored (y, x).
+        Orientation::Rotate90FlipH => (top, left),
+        // EXIF 7: upright (x, y) is stored (w − y, h − x).
+        Orientation::Rotate270FlipH => (sw - (top + height), sh - (left + width)),
+        _ => return *geometry,
+    };
+    let scaled = (geometry.scaled.1, geometry.scaled.0);
+    Geometry {
+        src: [left, top, height, width],
+        scaled,
+        canvas: scaled,
+        offset: (0, 0),
+    }
 }
 
 /// Fills `out` (`out_w × out_h` pixels of `C` bytes) tile by tile from `src` through the

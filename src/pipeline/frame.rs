@@ -5,6 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use image::metadata::Orientation;
+
 use crate::error::ItemError;
 use crate::ops::decode::ImageKind;
 use crate::ops::meta::Metadata;
@@ -78,6 +80,9 @@ pub struct Frame {
     pub job: Arc<Job>,
     /// The pixels; `None` before `load` and after `write`.
     pub image: Option<Raster>,
+    /// A quarter turn (EXIF 5–8) still to be done: `load` leaves it to `resize`, which turns the
+    /// photo once it is smaller ([`Frame::turn_upright`] does it at any point).
+    pub turn: Orientation,
     /// The format found in the input's bytes.
     pub kind: Option<ImageKind>,
     /// The input's metadata that goes into the output (ICC profile, and with
@@ -103,6 +108,7 @@ impl Frame {
         Frame {
             job,
             image: None,
+            turn: Orientation::NoTransforms,
             kind: None,
             meta: Metadata::default(),
             input_size: (0, 0),
@@ -110,6 +116,17 @@ impl Frame {
             started: None,
             mark_text: None,
             warning: None,
+        }
+    }
+
+    /// Does the quarter turn still to be done, if any.
+    pub fn turn_upright(&mut self) {
+        let turn = std::mem::replace(&mut self.turn, Orientation::NoTransforms);
+        if let Some(img) = self.image.as_mut() {
+            if let Some(turned) = crate::ops::orient::quarter_turn(img, turn) {
+                let stored = std::mem::replace(img, turned);
+                crate::ops::buffers::recycle(stored.data);
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::config::{MetadataMode, OutputSpec};
 use crate::error::ItemError;
 use crate::ops::colour::to_srgb;
-use crate::ops::decode::decode;
+use crate::ops::decode::decode_stored;
 use crate::ops::meta::Metadata;
 use crate::pipeline::{Frame, Stage, StageName};
 use crate::stages::mark_text::MarkText;
@@ -28,7 +28,7 @@ impl Stage for Load {
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let bytes = std::fs::read(&frame.job.src).map_err(|e| ItemError::read(&e))?;
-        let mut decoded = decode(&bytes, self.max_pixels, self.lenient)?;
+        let (mut decoded, turn) = decode_stored(&bytes, self.max_pixels, self.lenient)?;
         if let Some(text) = &self.mark_text {
             frame.mark_text = Some(text.render(&frame.job.src, decoded.exif.as_deref()));
         }
@@ -53,6 +53,7 @@ impl Stage for Load {
         frame.input_size = decoded.stored_size;
         frame.kind = Some(decoded.kind);
         frame.image = Some(decoded.raster);
+        frame.turn = turn;
         frame.warning = decoded.warning.map(|w| (StageName::Load, w));
         Ok(frame)
     }

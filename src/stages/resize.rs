@@ -1,9 +1,10 @@
 //! `resize`: fit the photo to the requested box (inside, cover, fill or contain) with one
 //! Lanczos3 pass (one worker, one resizer).
 
-use crate::config::{plan_geometry, Background, Fit, Gravity, ResizeSpec};
+use crate::config::{plan_geometry, Background, Fit, Geometry, Gravity, ResizeSpec};
 use crate::error::ItemError;
-use crate::ops::resize::Resizer;
+use crate::ops::orient::{is_quarter_turn, stored_geometry};
+use crate::ops::resize::{pad, Resizer};
 use crate::pipeline::{Frame, Stage, StageName};
 
 /// The resize stage.
@@ -27,21 +28,41 @@ impl Stage for Resize {
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let Some(spec) = self.spec else {
+            frame.turn_upright();
             return Ok(frame);
         };
+        let turn = frame.turn;
         let img = frame.image_mut();
+        let stored = (img.width, img.height);
+        let upright = if is_quarter_turn(turn) {
+            (stored.1, stored.0)
+        } else {
+            stored
+        };
         let geometry = plan_geometry(
             &spec,
             self.fit,
             self.gravity,
             self.enlarge,
-            img.width,
-            img.height,
+            upright.0,
+            upright.1,
         );
-        if geometry != crate::config::Geometry::identity(img.width, img.height) {
-            let resized = self.resizer.resample(img, &geometry, self.background.0);
-            let source = std::mem::replace(img, resized);
-            crate::ops::buffers::recycle(source.data);
+        if geometry == Geometry::identity(upright.0, upright.1) {
+            frame.turn_upright();
+            return Ok(frame);
+        }
+        // A photo still to be turned is resampled as stored and turned afterwards, when smaller;
+        // the padding of `contain` is added upright.
+        let plan = stored_geometry(&geometry, turn, stored);
+        let resized = self.resizer.resample(img, &plan, self.background.0);
+        let source = std::mem::replace(img, resized);
+        crate::ops::buffers::recycle(source.data);
+        frame.turn_upright();
+        let img = frame.image_mut();
+        if (img.width, img.height) != geometry.canvas {
+            let padded = pad(img, geometry.canvas, geometry.offset, self.background.0);
+            let unpadded = std::mem::replace(img, padded);
+            crate::ops::buffers::recycle(unpadded.data);
         }
         Ok(frame)
     }

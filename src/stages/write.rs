@@ -28,6 +28,8 @@ impl Stage for Write {
     const NAME: StageName = StageName::Write;
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
+        // Normally done by `resize`; here for flows that skip it.
+        frame.turn_upright();
         let img = frame.image.take().expect("frame has an image after load");
         if let Some(planned) = frame.job.size {
             if planned != (img.width, img.height) {
