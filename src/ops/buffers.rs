@@ -12,6 +12,8 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use super::raster::Raster;
+
 /// Buffers smaller than this are left to the allocator.
 pub const MIN_LEN: usize = 1 << 20;
 /// How many bytes of free buffers the shared pool keeps at most: two decoded 8 MP frames, or one
@@ -36,6 +38,11 @@ pub fn zeroed(len: usize) -> Vec<u8> {
 /// Gives a buffer back to the shared pool (see [`Pool::recycle`]).
 pub fn recycle(buf: Vec<u8>) {
     SHARED.recycle(buf);
+}
+
+/// Puts `new` in `img`'s place and gives the old pixels back to the shared pool.
+pub fn replace(img: &mut Raster, new: Raster) {
+    recycle(std::mem::replace(img, new).data);
 }
 
 impl Pool {

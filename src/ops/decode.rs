@@ -80,10 +80,7 @@ pub struct Decoded {
 /// tools accept such files silently).
 pub fn decode(bytes: &[u8], max_pixels: u64, lenient: bool) -> Result<Decoded, ItemError> {
     let (mut decoded, turn) = decode_stored(bytes, max_pixels, lenient)?;
-    if let Some(turned) = super::orient::quarter_turn(&decoded.raster, turn) {
-        let stored = std::mem::replace(&mut decoded.raster, turned);
-        super::buffers::recycle(stored.data);
-    }
+    super::orient::turn_in_place(&mut decoded.raster, turn);
     Ok(decoded)
 }
 

@@ -27,6 +27,14 @@ pub fn is_quarter_turn(orientation: Orientation) -> bool {
     )
 }
 
+/// Turns `img` by a quarter-turn `orientation` (EXIF 5–8), recycling the old pixels; any other
+/// orientation leaves it as it is.
+pub fn turn_in_place(img: &mut Raster, orientation: Orientation) {
+    if let Some(turned) = quarter_turn(img, orientation) {
+        super::buffers::replace(img, turned);
+    }
+}
+
 /// `src` turned by a quarter-turn `orientation` (EXIF 5–8): `None` for the others.
 #[must_use]
 pub fn quarter_turn(src: &Raster, orientation: Orientation) -> Option<Raster> {

@@ -123,10 +123,7 @@ impl Frame {
     pub fn turn_upright(&mut self) {
         let turn = std::mem::replace(&mut self.turn, Orientation::NoTransforms);
         if let Some(img) = self.image.as_mut() {
-            if let Some(turned) = crate::ops::orient::quarter_turn(img, turn) {
-                let stored = std::mem::replace(img, turned);
-                crate::ops::buffers::recycle(stored.data);
-            }
+            crate::ops::orient::turn_in_place(img, turn);
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::config::{plan_geometry, Background, Fit, Geometry, Gravity, ResizeSpec};
 use crate::error::ItemError;
+use crate::ops::buffers;
 use crate::ops::orient::{is_quarter_turn, stored_geometry};
 use crate::ops::resize::{pad, Resizer};
 use crate::pipeline::{Frame, Stage, StageName};
@@ -55,14 +56,12 @@ impl Stage for Resize {
         // the padding of `contain` is added upright.
         let plan = stored_geometry(&geometry, turn, stored);
         let resized = self.resizer.resample(img, &plan, self.background.0);
-        let source = std::mem::replace(img, resized);
-        crate::ops::buffers::recycle(source.data);
+        buffers::replace(img, resized);
         frame.turn_upright();
         let img = frame.image_mut();
         if (img.width, img.height) != geometry.canvas {
             let padded = pad(img, geometry.canvas, geometry.offset, self.background.0);
-            let unpadded = std::mem::replace(img, padded);
-            crate::ops::buffers::recycle(unpadded.data);
+            buffers::replace(img, padded);
         }
         Ok(frame)
     }
