@@ -4,14 +4,16 @@
 
 Each round runs every binary once with ARGS, in turn; the word OUT in ARGS is replaced by a fresh,
 emptied output folder. Prints per binary the median and minimum wall time, CPU time (user + system,
-from wait4) and peak RSS. Alternating rounds keep a shared, noisy machine's drift out of the ratio.
+from wait4) and peak RSS, measured as scripts/bench-peers.sh measures; a failed run stops it.
+Alternating rounds keep a shared, noisy machine's drift out of the ratio.
 """
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
+
+from bench_peers import run
 
 
 def main():
@@ -27,13 +29,7 @@ def main():
         for binary in binaries:
             shutil.rmtree(out, ignore_errors=True)
             argv = [binary] + [out if a == "OUT" else a for a in args]
-            start = os.times().elapsed
-            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = os.times().elapsed - start
-            if status != 0:
-                print(f"{binary}: exit status {status}", file=sys.stderr)
-            results[binary].append((wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
+            results[binary].append(run(argv))
     shutil.rmtree(os.path.dirname(out), ignore_errors=True)
     for binary, runs in results.items():
         wall = [r[0] for r in runs]
