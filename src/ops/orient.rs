@@ -27,6 +27,16 @@ pub fn is_quarter_turn(orientation: Orientation) -> bool {
     )
 }
 
+/// The size of a photo stored as `stored` (width, height) once `orientation` is applied.
+#[must_use]
+pub fn upright_size(stored: (u32, u32), orientation: Orientation) -> (u32, u32) {
+    if is_quarter_turn(orientation) {
+        (stored.1, stored.0)
+    } else {
+        stored
+    }
+}
+
 /// Turns `img` by a quarter-turn `orientation` (EXIF 5–8), recycling the old pixels; any other
 /// orientation leaves it as it is.
 pub fn turn_in_place(img: &mut Raster, orientation: Orientation) {

@@ -170,15 +170,8 @@ fn planned_size(src: &Path, config: &Config) -> Result<(u32, u32), ItemError> {
         .map_err(|e| ItemError::read(&e))?
         .into_decoder()
         .map_err(|e| ItemError::Decode(crate::error::one_line(&e.to_string())))?;
-    let (w, h) = decoder.dimensions();
-    let turned = matches!(
-        decoder.orientation().unwrap_or(Orientation::NoTransforms),
-        Orientation::Rotate90
-            | Orientation::Rotate270
-            | Orientation::Rotate90FlipH
-            | Orientation::Rotate270FlipH
-    );
-    let (w, h) = if turned { (h, w) } else { (w, h) };
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let (w, h) = crate::ops::orient::upright_size(decoder.dimensions(), orientation);
     Ok(config.output_size(w, h))
 }
 

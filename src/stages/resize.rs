@@ -4,7 +4,7 @@
 use crate::config::{plan_geometry, Background, Fit, Geometry, Gravity, ResizeSpec};
 use crate::error::ItemError;
 use crate::ops::buffers;
-use crate::ops::orient::{is_quarter_turn, stored_geometry};
+use crate::ops::orient::{stored_geometry, upright_size};
 use crate::ops::resize::{pad, Resizer};
 use crate::pipeline::{Frame, Stage, StageName};
 
@@ -35,11 +35,7 @@ impl Stage for Resize {
         let turn = frame.turn;
         let img = frame.image_mut();
         let stored = (img.width, img.height);
-        let upright = if is_quarter_turn(turn) {
-            (stored.1, stored.0)
-        } else {
-            stored
-        };
+        let upright = upright_size(stored, turn);
         let geometry = plan_geometry(
             &spec,
             self.fit,
