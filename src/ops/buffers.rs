@@ -55,28 +55,45 @@ impl Pool {
         }
     }
 
-    /// A zero-filled buffer of `len` bytes: a kept buffer that fits (its capacity at most a
-    /// quarter over `len`, so a small frame does not hold a large buffer's memory), else a new one.
+    /// A zero-filled buffer of `len` bytes, made from a kept buffer when there is one.
+    ///
+    /// Photos of a folder differ in size, so any kept buffer serves: the smallest one that is
+    /// large enough, else the largest, which grows. A buffer more than a quarter too large is
+    /// shrunk first, so a small frame never holds a large one's memory. Both are cheap for
+    /// frame-sized buffers: the allocator remaps their pages (`mremap`) instead of copying them,
+    /// and the pages kept are already faulted in, which is the point.
     #[must_use]
     pub fn zeroed(&self, len: usize) -> Vec<u8> {
-        if len >= MIN_LEN {
-            let reused = {
-                let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-                let best = free
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| (len..=len + len / 4).contains(&b.capacity()))
-                    .min_by_key(|(_, b)| b.capacity())
-                    .map(|(i, _)| i);
-                best.map(|i| free.swap_remove(i))
-            };
-            if let Some(mut buf) = reused {
-                buf.clear();
-                buf.resize(len, 0);
-                return buf;
-            }
+        if len < MIN_LEN {
+            return vec![0; len];
         }
-        vec![0; len]
+        let reused = {
+            let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+            let best = free
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, b)| {
+                    let cap = b.capacity();
+                    // Large enough first (smallest such), then the largest of the rest.
+                    if cap >= len {
+                        (0, cap)
+                    } else {
+                        (1, usize::MAX - cap)
+                    }
+                })
+                .map(|(i, _)| i);
+            best.map(|i| free.swap_remove(i))
+        };
+        let Some(mut buf) = reused else {
+            return vec![0; len];
+        };
+        buf.clear();
+        if buf.capacity() > 2 * len {
+            buf.shrink_to(len);
+        }
+        buf.reserve_exact(len);
+        buf.resize(len, 0);
+        buf
     }
 
     /// Keeps `buf` for a later [`Pool::zeroed`]. When the pool is over its bytes, the buffers
@@ -134,7 +151,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_buffer_that_fits_is_reused_and_small_ones_are_not_kept() {
+    fn the_smallest_buffer_large_enough_is_reused_and_small_ones_are_not_kept() {
         let pool = Pool::new(16 * MIN_LEN);
         pool.recycle(vec![0; MIN_LEN - 1]);
         pool.recycle(vec![0; 17 * MIN_LEN]);
@@ -143,12 +160,31 @@ mod tests {
         let fits_ptr = fits.as_ptr();
         pool.recycle(big);
         pool.recycle(fits);
-        // 4 MiB: the 5 MiB buffer is within a quarter, the 8 MiB one is not.
         let reused = pool.zeroed(4 * MIN_LEN);
-        assert_eq!(reused.as_ptr(), fits_ptr);
-        let fresh = pool.zeroed(2 * MIN_LEN);
-        assert_eq!(fresh.len(), 2 * MIN_LEN);
+        assert_eq!(reused.as_ptr(), fits_ptr, "5 MiB, not 8, for 4 MiB");
         assert_eq!(pool.len(), 1, "the 8 MiB buffer is still kept");
+    }
+
+    #[test]
+    fn a_buffer_far_too_large_is_shrunk_and_one_too_small_grows() {
+        let pool = Pool::new(16 * MIN_LEN);
+        pool.recycle(vec![9; 8 * MIN_LEN]);
+        let small = pool.zeroed(2 * MIN_LEN);
+        assert!(pool.is_empty(), "the 8 MiB buffer served a 2 MiB frame");
+        assert!(small.capacity() <= 2 * MIN_LEN + MIN_LEN / 2, "and was shrunk");
+        assert!(small.len() == 2 * MIN_LEN && small.iter().all(|&b| b == 0));
+
+        let two = vec![7; 2 * MIN_LEN];
+        let two_ptr = two.as_ptr();
+        pool.recycle(two);
+        pool.recycle(vec![7; 3 * MIN_LEN]);
+        let grown = pool.zeroed(6 * MIN_LEN);
+        assert_eq!(grown.len(), 6 * MIN_LEN);
+        assert!(grown.capacity() < 7 * MIN_LEN, "grown exactly, not doubled");
+        assert!(grown.iter().all(|&b| b == 0));
+        let left = pool.zeroed(2 * MIN_LEN);
+        assert_eq!(left.as_ptr(), two_ptr, "the 3 MiB buffer grew, the 2 MiB one was left");
+        assert!(pool.is_empty());
     }
 
     #[test]
@@ -162,12 +198,6 @@ mod tests {
             pool.recycle(buf);
         }
         assert_eq!(pool.len(), 2);
-        let _fresh = pool.zeroed(3 * MIN_LEN);
-        assert_eq!(
-            pool.len(),
-            2,
-            "the oldest, 3 MiB, was freed: nothing kept fits"
-        );
         let (two, one) = (pool.zeroed(2 * MIN_LEN), pool.zeroed(MIN_LEN));
         assert_eq!((two.as_ptr(), one.as_ptr()), (ptrs[2], ptrs[1]));
         assert!(pool.is_empty());
