@@ -171,7 +171,10 @@ mod tests {
         pool.recycle(vec![9; 8 * MIN_LEN]);
         let small = pool.zeroed(2 * MIN_LEN);
         assert!(pool.is_empty(), "the 8 MiB buffer served a 2 MiB frame");
-        assert!(small.capacity() <= 2 * MIN_LEN + MIN_LEN / 2, "and was shrunk");
+        assert!(
+            small.capacity() <= 2 * MIN_LEN + MIN_LEN / 2,
+            "and was shrunk"
+        );
         assert!(small.len() == 2 * MIN_LEN && small.iter().all(|&b| b == 0));
 
         let two = vec![7; 2 * MIN_LEN];
@@ -183,7 +186,11 @@ mod tests {
         assert!(grown.capacity() < 7 * MIN_LEN, "grown exactly, not doubled");
         assert!(grown.iter().all(|&b| b == 0));
         let left = pool.zeroed(2 * MIN_LEN);
-        assert_eq!(left.as_ptr(), two_ptr, "the 3 MiB buffer grew, the 2 MiB one was left");
+        assert_eq!(
+            left.as_ptr(),
+            two_ptr,
+            "the 3 MiB buffer grew, the 2 MiB one was left"
+        );
         assert!(pool.is_empty());
     }
 

@@ -1,7 +1,5 @@
 //! Encoding: a [`Raster`] to JPEG, PNG, WebP or AVIF bytes, with the metadata embedded.
 
-use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
-
 use super::decode::ImageKind;
 use super::meta::{webp_with_metadata, Metadata};
 use super::raster::{Layout, Raster};
@@ -29,58 +27,68 @@ pub fn encode(
     }
 }
 
+/// The most bytes of EXIF (bare TIFF) one APP1 segment holds: 65535, less the length field and the
+/// `Exif\0\0` header.
+const MAX_JPEG_EXIF: usize = 65535 - 2 - 6;
+/// The most bytes of XMP one APP1 segment holds (extended XMP is not written).
+const MAX_JPEG_XMP: usize = 65535 - 2 - XMP_JPEG_HEADER.len();
+
 fn encode_jpeg(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
-    let too_big = |_| {
-        ItemError::Encode(format!(
+    use libjpeg_turbo_rs::{Encoder, PixelFormat, Subsampling};
+
+    if raster.width > 65535 || raster.height > 65535 {
+        return Err(ItemError::Encode(format!(
             "{}x{} is larger than JPEG allows (65535 pixels a side); use --format png or --resize",
             raster.width, raster.height
-        ))
-    };
-    let width = u16::try_from(raster.width).map_err(too_big)?;
-    let height = u16::try_from(raster.height).map_err(too_big)?;
+        )));
+    }
     let flattened;
-    let (data, color) = match raster.layout {
-        Layout::Gray => (&raster.data, ColorType::Luma),
-        Layout::Rgb => (&raster.data, ColorType::Rgb),
+    let (data, format) = match raster.layout {
+        Layout::Gray => (&raster.data, PixelFormat::Grayscale),
+        Layout::Rgb => (&raster.data, PixelFormat::Rgb),
         Layout::Rgba => {
             flattened = over_white(&raster.data);
-            (&flattened, ColorType::Rgb)
+            (&flattened, PixelFormat::Rgb)
         }
     };
-    let mut out = Vec::with_capacity(raster.data.len() / 8);
-    let mut encoder = Encoder::new(&mut out, spec.quality.clamp(1, 100));
-    encoder.set_progressive(spec.progressive);
-    if let Some(chroma) = spec.chroma {
-        encoder.set_sampling_factor(match chroma {
-            Chroma::S420 => SamplingFactor::R_4_2_0,
-            Chroma::S422 => SamplingFactor::R_4_2_2,
-            Chroma::S444 => SamplingFactor::R_4_4_4,
-        });
-    }
-    let segment = |what: &'static str| {
-        move |e: jpeg_encoder::EncodingError| ItemError::Encode(format!("embedding {what}: {e}"))
+    let quality = spec.quality.clamp(1, 100);
+    let chroma = spec.chroma.unwrap_or(if quality < 90 {
+        Chroma::S420
+    } else {
+        Chroma::S444
+    });
+    let mut encoder = Encoder::new(data, raster.width as usize, raster.height as usize, format)
+        .quality(quality)
+        .subsampling(match chroma {
+            Chroma::S420 => Subsampling::S420,
+            Chroma::S422 => Subsampling::S422,
+            Chroma::S444 => Subsampling::S444,
+        })
+        .progressive(spec.progressive);
+    let too_large = |what: &str, len: usize, max: usize| {
+        ItemError::Encode(format!(
+            "embedding {what}: {len} bytes, more than a JPEG segment holds ({max}); \
+             use --strip or another --format"
+        ))
     };
     if let Some(icc) = &meta.icc {
-        encoder
-            .add_icc_profile(icc)
-            .map_err(segment("the ICC profile"))?;
+        encoder = encoder.icc_profile(icc);
     }
     if let Some(exif) = &meta.exif {
-        encoder
-            .add_exif_metadata(exif)
-            .map_err(segment("the EXIF data"))?;
+        if exif.len() > MAX_JPEG_EXIF {
+            return Err(too_large("the EXIF data", exif.len(), MAX_JPEG_EXIF));
+        }
+        encoder = encoder.exif_data(exif);
     }
     if let Some(xmp) = &meta.xmp {
-        let mut data = XMP_JPEG_HEADER.to_vec();
-        data.extend_from_slice(xmp);
-        encoder
-            .add_app_segment(1, data)
-            .map_err(segment("the XMP data"))?;
+        if xmp.len() > MAX_JPEG_XMP {
+            return Err(too_large("the XMP data", xmp.len(), MAX_JPEG_XMP));
+        }
+        encoder = encoder.xmp_data(xmp);
     }
     encoder
-        .encode(data, width, height, color)
-        .map_err(|e| ItemError::Encode(one_line(&e.to_string())))?;
-    Ok(out)
+        .encode()
+        .map_err(|e| ItemError::Encode(one_line(&e.to_string())))
 }
 
 /// Straight-alpha RGBA over a white background, to RGB.
@@ -211,5 +219,67 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("--format png"), "{err}");
+    }
+
+    fn jpeg_of(r: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
+        encode(r, ImageKind::Jpeg, spec, meta)
+    }
+
+    #[test]
+    fn metadata_too_large_for_a_jpeg_segment_is_refused_not_corrupted() {
+        let r = Raster::filled(16, 16, Layout::Rgb, 128);
+        let spec = OutputSpec::default();
+        // Bare TIFF, as decode keeps it: just fits, then one byte too many.
+        let mut exif = b"II*\0\x08\0\0\0\0\0".to_vec();
+        exif.resize(MAX_JPEG_EXIF, 0);
+        let meta = Metadata {
+            exif: Some(exif.clone()),
+            ..Metadata::default()
+        };
+        let jpeg = jpeg_of(&r, &spec, &meta).unwrap();
+        assert!(jpeg.windows(6).any(|w| w == b"Exif\0\0"));
+        let decoded = image::load_from_memory(&jpeg).expect("a well-formed JPEG");
+        assert_eq!((decoded.width(), decoded.height()), (16, 16));
+
+        exif.push(0);
+        let meta = Metadata {
+            exif: Some(exif),
+            ..Metadata::default()
+        };
+        let err = jpeg_of(&r, &spec, &meta).unwrap_err().to_string();
+        assert!(err.contains("EXIF") && err.contains("--strip"), "{err}");
+
+        let meta = Metadata {
+            xmp: Some(vec![b' '; MAX_JPEG_XMP + 1]),
+            ..Metadata::default()
+        };
+        let err = jpeg_of(&r, &spec, &meta).unwrap_err().to_string();
+        assert!(err.contains("XMP"), "{err}");
+    }
+
+    #[test]
+    fn jpeg_chroma_follows_the_quality_unless_chosen() {
+        // The SOF0 component sampling bytes of the luma component: 0x22 is 4:2:0, 0x11 is 4:4:4.
+        let luma_sampling = |jpeg: &[u8]| {
+            let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+            jpeg[sof + 11]
+        };
+        let r = Raster::filled(32, 32, Layout::Rgb, 90);
+        let meta = Metadata::default();
+        let at = |quality, chroma| OutputSpec {
+            quality,
+            chroma,
+            ..OutputSpec::default()
+        };
+        assert_eq!(
+            luma_sampling(&jpeg_of(&r, &at(85, None), &meta).unwrap()),
+            0x22
+        );
+        assert_eq!(
+            luma_sampling(&jpeg_of(&r, &at(90, None), &meta).unwrap()),
+            0x11
+        );
+        let s422 = at(95, Some(Chroma::S422));
+        assert_eq!(luma_sampling(&jpeg_of(&r, &s422, &meta).unwrap()), 0x21);
     }
 }
