@@ -58,10 +58,11 @@ impl Pool {
     /// A zero-filled buffer of `len` bytes, made from a kept buffer when there is one.
     ///
     /// Photos of a folder differ in size, so any kept buffer serves: the smallest one that is
-    /// large enough, else the largest, which grows. A buffer more than a quarter too large is
-    /// shrunk first, so a small frame never holds a large one's memory. Both are cheap for
-    /// frame-sized buffers: the allocator remaps their pages (`mremap`) instead of copying them,
-    /// and the pages kept are already faulted in, which is the point.
+    /// large enough, else the largest, which grows to exactly `len`. A buffer more than twice
+    /// `len` is shrunk to `len` first, so a small frame never holds a much larger one's memory.
+    /// With glibc (whose mmap threshold `main` fixes) both are cheap for frame-sized buffers:
+    /// realloc remaps their pages (`mremap`) instead of copying them, and the pages kept are
+    /// already faulted in, which is the point. Elsewhere realloc may copy: slower, still correct.
     #[must_use]
     pub fn zeroed(&self, len: usize) -> Vec<u8> {
         if len < MIN_LEN {
@@ -88,7 +89,7 @@ impl Pool {
             return vec![0; len];
         };
         buf.clear();
-        if buf.capacity() > 2 * len {
+        if buf.capacity() / 2 > len {
             buf.shrink_to(len);
         }
         buf.reserve_exact(len);
@@ -98,7 +99,12 @@ impl Pool {
 
     /// Keeps `buf` for a later [`Pool::zeroed`]. When the pool is over its bytes, the buffers
     /// kept longest are freed, so the pool follows the sizes the photos need now.
-    pub fn recycle(&self, buf: Vec<u8>) {
+    /// A buffer with much more capacity than length is trimmed to its length first, so the pool
+    /// never keeps memory no frame used.
+    pub fn recycle(&self, mut buf: Vec<u8>) {
+        if buf.capacity() / 2 > buf.len() {
+            buf.shrink_to_fit();
+        }
         if buf.capacity() < MIN_LEN || buf.capacity() > self.max_bytes {
             return;
         }
@@ -181,9 +187,9 @@ mod tests {
         let two_ptr = two.as_ptr();
         pool.recycle(two);
         pool.recycle(vec![7; 3 * MIN_LEN]);
-        let grown = pool.zeroed(6 * MIN_LEN);
-        assert_eq!(grown.len(), 6 * MIN_LEN);
-        assert!(grown.capacity() < 7 * MIN_LEN, "grown exactly, not doubled");
+        let grown = pool.zeroed(4 * MIN_LEN);
+        assert_eq!(grown.len(), 4 * MIN_LEN);
+        assert_eq!(grown.capacity(), 4 * MIN_LEN, "grown exactly, not doubled");
         assert!(grown.iter().all(|&b| b == 0));
         let left = pool.zeroed(2 * MIN_LEN);
         assert_eq!(
@@ -192,6 +198,27 @@ mod tests {
             "the 3 MiB buffer grew, the 2 MiB one was left"
         );
         assert!(pool.is_empty());
+    }
+
+    #[test]
+    fn a_buffer_up_to_twice_the_frame_is_kept_whole_and_a_spare_capacity_is_trimmed() {
+        let pool = Pool::new(16 * MIN_LEN);
+        let three = vec![5u8; 3 * MIN_LEN];
+        let ptr = three.as_ptr();
+        pool.recycle(three);
+        let two = pool.zeroed(2 * MIN_LEN);
+        assert_eq!((two.as_ptr(), two.capacity()), (ptr, 3 * MIN_LEN));
+        assert!(two.len() == 2 * MIN_LEN && two.iter().all(|&b| b == 0));
+
+        let mut roomy = Vec::with_capacity(8 * MIN_LEN);
+        roomy.resize(2 * MIN_LEN, 1u8);
+        pool.recycle(roomy);
+        let again = pool.zeroed(2 * MIN_LEN);
+        assert_eq!(
+            again.capacity(),
+            2 * MIN_LEN,
+            "kept trimmed to what it held"
+        );
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub fn encode(
 const MAX_JPEG_EXIF: usize = 65535 - 2 - 6;
 /// The most bytes of XMP one APP1 segment holds (extended XMP is not written).
 const MAX_JPEG_XMP: usize = 65535 - 2 - XMP_JPEG_HEADER.len();
+/// The largest ICC profile a JPEG carries: 255 APP2 segments (the chunk count is one byte) of
+/// 65535 bytes, less the length field and the 14-byte `ICC_PROFILE\0` chunk header.
+const MAX_JPEG_ICC: usize = 255 * (65535 - 2 - 14);
 
 fn encode_jpeg(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
     use libjpeg_turbo_rs::{Encoder, PixelFormat, Subsampling};
@@ -42,6 +45,13 @@ fn encode_jpeg(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Ve
             raster.width, raster.height
         )));
     }
+    // The encoder would write oversized metadata with a wrapped length or chunk count (a broken
+    // file), so the limits are checked here.
+    let too_large = |what: &str, len: usize, max: usize, hint: &str| {
+        ItemError::Encode(format!(
+            "embedding {what}: {len} bytes, more than a JPEG holds ({max}); {hint}"
+        ))
+    };
     let flattened;
     let (data, format) = match raster.layout {
         Layout::Gray => (&raster.data, PixelFormat::Grayscale),
@@ -52,37 +62,42 @@ fn encode_jpeg(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Ve
         }
     };
     let quality = spec.quality.clamp(1, 100);
-    let chroma = spec.chroma.unwrap_or(if quality < 90 {
-        Chroma::S420
-    } else {
-        Chroma::S444
-    });
+    // Baseline: quantisation tables clamped to 8 bits, as every decoder expects (below about
+    // q23 the unclamped tables would need 16 bits and an extended-sequential frame).
     let mut encoder = Encoder::new(data, raster.width as usize, raster.height as usize, format)
         .quality(quality)
-        .subsampling(match chroma {
+        .force_baseline(true)
+        .progressive(spec.progressive);
+    if raster.layout != Layout::Gray {
+        // Only colour has chroma to subsample; grey keeps the 1x1 sampling of one component.
+        let chroma = spec.chroma.unwrap_or(if quality < 90 {
+            Chroma::S420
+        } else {
+            Chroma::S444
+        });
+        encoder = encoder.subsampling(match chroma {
             Chroma::S420 => Subsampling::S420,
             Chroma::S422 => Subsampling::S422,
             Chroma::S444 => Subsampling::S444,
-        })
-        .progressive(spec.progressive);
-    let too_large = |what: &str, len: usize, max: usize| {
-        ItemError::Encode(format!(
-            "embedding {what}: {len} bytes, more than a JPEG segment holds ({max}); \
-             use --strip or another --format"
-        ))
-    };
+        });
+    }
     if let Some(icc) = &meta.icc {
+        if icc.len() > MAX_JPEG_ICC {
+            let hint = "use --to-srgb or --strip, or another --format";
+            return Err(too_large("the ICC profile", icc.len(), MAX_JPEG_ICC, hint));
+        }
         encoder = encoder.icc_profile(icc);
     }
+    let hint = "run without --keep-metadata, or use --format png";
     if let Some(exif) = &meta.exif {
         if exif.len() > MAX_JPEG_EXIF {
-            return Err(too_large("the EXIF data", exif.len(), MAX_JPEG_EXIF));
+            return Err(too_large("the EXIF data", exif.len(), MAX_JPEG_EXIF, hint));
         }
         encoder = encoder.exif_data(exif);
     }
     if let Some(xmp) = &meta.xmp {
         if xmp.len() > MAX_JPEG_XMP {
-            return Err(too_large("the XMP data", xmp.len(), MAX_JPEG_XMP));
+            return Err(too_large("the XMP data", xmp.len(), MAX_JPEG_XMP, hint));
         }
         encoder = encoder.xmp_data(xmp);
     }
@@ -225,36 +240,93 @@ mod tests {
         encode(r, ImageKind::Jpeg, spec, meta)
     }
 
+    /// The APP segments of a JPEG, in order: (marker, payload).
+    fn app_segments(jpeg: &[u8]) -> Vec<(u8, &[u8])> {
+        let mut out = Vec::new();
+        let mut at = 2;
+        while jpeg[at] == 0xFF && (0xE0..=0xEF).contains(&jpeg[at + 1]) {
+            let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+            out.push((jpeg[at + 1], &jpeg[at + 4..at + 2 + len]));
+            at += 2 + len;
+        }
+        out
+    }
+
     #[test]
-    fn metadata_too_large_for_a_jpeg_segment_is_refused_not_corrupted() {
+    fn metadata_at_a_jpeg_limit_is_written_and_one_byte_more_is_refused() {
         let r = Raster::filled(16, 16, Layout::Rgb, 128);
         let spec = OutputSpec::default();
-        // Bare TIFF, as decode keeps it: just fits, then one byte too many.
+        let with = |exif: Option<Vec<u8>>, xmp: Option<Vec<u8>>, icc: Option<Vec<u8>>| {
+            jpeg_of(&r, &spec, &Metadata { icc, exif, xmp })
+        };
+        let readable = |jpeg: &[u8]| {
+            let decoded = image::load_from_memory(jpeg).expect("a well-formed JPEG");
+            assert_eq!((decoded.width(), decoded.height()), (16, 16));
+        };
+
+        // EXIF is bare TIFF, as decode keeps it; a full segment's length field is 65535.
         let mut exif = b"II*\0\x08\0\0\0\0\0".to_vec();
         exif.resize(MAX_JPEG_EXIF, 0);
-        let meta = Metadata {
-            exif: Some(exif.clone()),
-            ..Metadata::default()
-        };
-        let jpeg = jpeg_of(&r, &spec, &meta).unwrap();
-        assert!(jpeg.windows(6).any(|w| w == b"Exif\0\0"));
-        let decoded = image::load_from_memory(&jpeg).expect("a well-formed JPEG");
-        assert_eq!((decoded.width(), decoded.height()), (16, 16));
-
+        let jpeg = with(Some(exif.clone()), None, None).unwrap();
+        readable(&jpeg);
+        let app1 = app_segments(&jpeg)
+            .into_iter()
+            .find(|(m, _)| *m == 0xE1)
+            .unwrap();
+        assert_eq!(app1.1.len() + 2, 65535);
+        assert!(app1.1.starts_with(b"Exif\0\0II*\0"));
         exif.push(0);
-        let meta = Metadata {
-            exif: Some(exif),
-            ..Metadata::default()
-        };
-        let err = jpeg_of(&r, &spec, &meta).unwrap_err().to_string();
-        assert!(err.contains("EXIF") && err.contains("--strip"), "{err}");
+        let err = with(Some(exif), None, None).unwrap_err().to_string();
+        assert!(
+            err.contains("EXIF") && err.contains("--keep-metadata"),
+            "{err}"
+        );
 
-        let meta = Metadata {
-            xmp: Some(vec![b' '; MAX_JPEG_XMP + 1]),
-            ..Metadata::default()
+        let xmp = vec![b' '; MAX_JPEG_XMP];
+        let jpeg = with(None, Some(xmp.clone()), None).unwrap();
+        readable(&jpeg);
+        let (_, app1) = app_segments(&jpeg)[1];
+        assert_eq!(app1.len() + 2, 65535);
+        assert!(app1.starts_with(XMP_JPEG_HEADER));
+        let mut xmp = xmp;
+        xmp.push(b' ');
+        let err = with(None, Some(xmp), None).unwrap_err().to_string();
+        assert!(
+            err.contains("XMP") && err.contains("--keep-metadata"),
+            "{err}"
+        );
+
+        // 255 chunks at most: the chunk count is one byte.
+        let icc = vec![3u8; MAX_JPEG_ICC];
+        let jpeg = with(None, None, Some(icc.clone())).unwrap();
+        let chunks: Vec<_> = app_segments(&jpeg)
+            .into_iter()
+            .filter(|(m, _)| *m == 0xE2)
+            .collect();
+        assert_eq!(chunks.len(), 255);
+        let numbered = (1..=255)
+            .zip(&chunks)
+            .all(|(i, (_, c))| c[12] == i && c[13] == 255);
+        assert!(numbered, "chunk i of 255");
+        let mut icc = icc;
+        icc.push(3);
+        let err = with(None, None, Some(icc)).unwrap_err().to_string();
+        assert!(err.contains("ICC") && err.contains("--to-srgb"), "{err}");
+    }
+
+    #[test]
+    fn low_quality_stays_baseline_jpeg() {
+        let r = Raster::filled(16, 16, Layout::Rgb, 77);
+        let spec = OutputSpec {
+            quality: 5,
+            ..OutputSpec::default()
         };
-        let err = jpeg_of(&r, &spec, &meta).unwrap_err().to_string();
-        assert!(err.contains("XMP"), "{err}");
+        let jpeg = jpeg_of(&r, &spec, &Metadata::default()).unwrap();
+        assert!(jpeg.windows(2).any(|w| w == [0xFF, 0xC0]), "SOF0, baseline");
+        assert!(!jpeg.windows(2).any(|w| w == [0xFF, 0xC1]), "not SOF1");
+        // Every DQT table is 8-bit (precision nibble 0).
+        let dqt = jpeg.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+        assert_eq!(jpeg[dqt + 4] >> 4, 0);
     }
 
     #[test]
@@ -281,5 +353,10 @@ mod tests {
         );
         let s422 = at(95, Some(Chroma::S422));
         assert_eq!(luma_sampling(&jpeg_of(&r, &s422, &meta).unwrap()), 0x21);
+        // Grey has one component and no chroma: 1x1 whatever the quality or --chroma.
+        let grey = Raster::filled(32, 32, Layout::Gray, 90);
+        for spec in [at(85, None), at(95, Some(Chroma::S422))] {
+            assert_eq!(luma_sampling(&jpeg_of(&grey, &spec, &meta).unwrap()), 0x11);
+        }
     }
 }
