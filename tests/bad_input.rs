@@ -33,6 +33,12 @@ fn every_bad_file_is_named_and_skipped_while_the_rest_are_written() {
     let bad: Vec<(&str, Vec<u8>)> = vec![
         ("zero.jpg", Vec::new()),
         ("truncated.jpg", jpeg[..jpeg.len() / 2].to_vec()),
+        // Cut short, then closed with an end-of-image marker (as a tool that "repairs" an
+        // interrupted copy does): it used to come out with its lower half a flat band.
+        (
+            "truncated-closed.jpg",
+            [&jpeg[..jpeg.len() / 2], &[0xFF, 0xD9]].concat(),
+        ),
         ("corrupt.jpg", corrupt),
         (
             "random.jpg",

@@ -195,11 +195,24 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
             "the JPEG is truncated (no end-of-image marker)".into(),
         ));
     }
+    // zune-jpeg reads zero bits past a marker, so the entropy data of a sequential JPEG cut short
+    // and closed with an end-of-image marker would decode, even in strict mode, as a silent flat
+    // band; running out of bytes, by contrast, is caught ("premature end"). So a sequential
+    // JPEG's final marker is withheld: a whole image needs none of it, and a cut one now runs
+    // out. Progressive JPEGs keep it (their last scan needs it to end cleanly), so a cut
+    // progressive JPEG closed with a marker still decodes as a blurred band.
     let options = DecoderOptions::default().set_strict_mode(true);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    decoder
-        .decode_headers()
-        .map_err(|e| ItemError::Decode(one_line(&format!("{e:?}"))))?;
+    let headers = |bytes| {
+        let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+        decoder
+            .decode_headers()
+            .map_err(|e| ItemError::Decode(one_line(&format!("{e:?}"))))?;
+        Ok::<_, ItemError>(decoder)
+    };
+    let mut decoder = headers(bytes.strip_suffix(&[0xFF, 0xD9]).unwrap_or(bytes))?;
+    if decoder.info().is_some_and(|i| i.sof.is_progressive()) {
+        decoder = headers(bytes)?;
+    }
     let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
     let out = if grey {
         ColorSpace::Luma
