@@ -275,6 +275,7 @@ mod avx2 {
     /// The taps in pairs `(a, b, weights)`, `weights` holding `w[a]` in its low and `w[b]` in its
     /// high 16 bits; an odd last tap is paired with itself at weight 0.
     pub fn tap_pairs(weights: &[u32]) -> Vec<(usize, usize, i32)> {
+        debug_assert!(weights.iter().all(|&w| w <= 1 << WEIGHT_BITS));
         let n = weights.len();
         (0..n)
             .step_by(2)
