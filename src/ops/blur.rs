@@ -78,7 +78,8 @@ pub fn blur_rows_in_place<F: FnMut(&mut [u8], &[u8])>(
         unsafe { blur_avx2(data, width, channels, sigma, scratch, combine) };
         return;
     }
-    blur_impl::<F, false>(data, width, channels, sigma, scratch, combine);
+    // SAFETY: the portable path needs nothing of the CPU.
+    unsafe { blur_impl::<F, false>(data, width, channels, sigma, scratch, combine) };
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -91,13 +92,17 @@ unsafe fn blur_avx2<F: FnMut(&mut [u8], &[u8])>(
     scratch: &mut BlurScratch,
     combine: F,
 ) {
-    blur_impl::<F, true>(data, width, channels, sigma, scratch, combine);
+    // SAFETY: this function is only entered on a CPU with AVX2.
+    unsafe { blur_impl::<F, true>(data, width, channels, sigma, scratch, combine) };
 }
 
 /// The streaming blur; `AVX2` selects the explicit AVX2 kernels, which keep the ring rows biased
-/// (see [`avx2`]), and must only be set once AVX2 has been detected.
+/// (see [`avx2`]).
+///
+/// # Safety
+/// With `AVX2` set, the CPU must support AVX2.
 #[inline(always)]
-fn blur_impl<F: FnMut(&mut [u8], &[u8]), const AVX2: bool>(
+unsafe fn blur_impl<F: FnMut(&mut [u8], &[u8]), const AVX2: bool>(
     data: &mut [u8],
     width: usize,
     ch: usize,
@@ -140,7 +145,7 @@ fn blur_impl<F: FnMut(&mut [u8], &[u8]), const AVX2: bool>(
             let mid = &mut ring[slot * stride..(slot + 1) * stride];
             #[cfg(target_arch = "x86_64")]
             if AVX2 {
-                // SAFETY: AVX2 is set only after the CPU was found to have it.
+                // SAFETY: AVX2 is set only on a CPU that has it (this function's contract).
                 unsafe { avx2::horizontal(padded, &weights, &pairs, ch, mid) };
             } else {
                 horizontal(padded, &weights, ch, acc, mid);
@@ -275,7 +280,7 @@ mod avx2 {
     /// The taps in pairs `(a, b, weights)`, `weights` holding `w[a]` in its low and `w[b]` in its
     /// high 16 bits; an odd last tap is paired with itself at weight 0.
     pub fn tap_pairs(weights: &[u32]) -> Vec<(usize, usize, i32)> {
-        debug_assert!(weights.iter().all(|&w| w <= 1 << WEIGHT_BITS));
+        assert!(weights.iter().all(|&w| w <= 1 << WEIGHT_BITS));
         let n = weights.len();
         (0..n)
             .step_by(2)
@@ -541,7 +546,8 @@ mod tests {
                     .collect();
                 for pixels in [noise(len), extremes, vec![255; len]] {
                     let src = Raster::from_vec(width as u32, height as u32, layout, pixels);
-                    for sigma in [0.5, 1.0, 2.5] {
+                    // σ 10: 61 taps, 31 pairs, and a ring taller than most of these images.
+                    for sigma in [0.5, 1.0, 2.5, 10.0] {
                         let expected = two_pass_reference(&src, sigma);
                         for (path, out) in every_path(&src, sigma) {
                             assert_eq!(
@@ -562,10 +568,13 @@ mod tests {
             let (w, ch) = (img.width as usize, img.layout.channels());
             let copy = |row: &mut [u8], blurred: &[u8]| row.copy_from_slice(blurred);
             let scratch = &mut BlurScratch::default();
-            if avx2 {
-                blur_impl::<_, true>(&mut img.data, w, ch, sigma, scratch, copy);
-            } else {
-                blur_impl::<_, false>(&mut img.data, w, ch, sigma, scratch, copy);
+            // SAFETY: `avx2` is only set below once the CPU was found to have it.
+            unsafe {
+                if avx2 {
+                    blur_impl::<_, true>(&mut img.data, w, ch, sigma, scratch, copy);
+                } else {
+                    blur_impl::<_, false>(&mut img.data, w, ch, sigma, scratch, copy);
+                }
             }
             img.data
         };

@@ -184,6 +184,10 @@ fn no_panic<T>(f: impl FnOnce() -> Result<T, ItemError>) -> Result<T, ItemError>
     })
 }
 
+/// Zero bytes put in place of a sequential JPEG's final marker: more than zune-jpeg reads ahead
+/// (at most 8 bytes).
+const READ_AHEAD_FILL: usize = 16;
+
 /// JPEG pixels through zune-jpeg in strict mode: any damage in the data is an error.
 fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
     use zune_core::bytestream::ZCursor;
@@ -198,9 +202,12 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
     // zune-jpeg reads zero bits past a marker, so the entropy data of a sequential JPEG cut short
     // and closed with an end-of-image marker would decode, even in strict mode, as a silent flat
     // band; running out of bytes, by contrast, is caught ("premature end"). So a sequential
-    // JPEG's final marker is withheld: a whole image needs none of it, and a cut one now runs
-    // out. Progressive JPEGs keep it (their last scan needs it to end cleanly), so a cut
-    // progressive JPEG closed with a marker still decodes as a blurred band.
+    // JPEG's final marker is replaced by zero bytes, more than the decoder reads ahead: a whole
+    // image uses none of them (it read zero bits past the marker anyway), and a cut one runs out
+    // just after them. (Merely dropping the marker is not enough: the read-ahead of a small whole
+    // image would reach the end of the data and count as running out.) Progressive JPEGs keep
+    // the marker (their last scan needs it to end cleanly), so a cut progressive JPEG closed
+    // with a marker still decodes as a blurred band.
     let options = DecoderOptions::default().set_strict_mode(true);
     let headers = |bytes| {
         let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
@@ -209,9 +216,13 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
             .map_err(|e| ItemError::Decode(one_line(&format!("{e:?}"))))?;
         Ok::<_, ItemError>(decoder)
     };
-    let mut decoder = headers(bytes.strip_suffix(&[0xFF, 0xD9]).unwrap_or(bytes))?;
-    if decoder.info().is_some_and(|i| i.sof.is_progressive()) {
-        decoder = headers(bytes)?;
+    let mut decoder = headers(bytes)?;
+    let mut unmarked = Vec::new();
+    let sequential = decoder.info().is_some_and(|i| !i.sof.is_progressive());
+    if let (true, Some(data)) = (sequential, bytes.strip_suffix(&[0xFF, 0xD9])) {
+        unmarked = super::buffers::zeroed(data.len() + READ_AHEAD_FILL);
+        unmarked[..data.len()].copy_from_slice(data);
+        decoder = headers(&unmarked)?;
     }
     let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
     let out = if grey {
@@ -227,7 +238,10 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
         .output_buffer_size()
         .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
     let mut pixels = super::buffers::zeroed(len);
-    if let Err(e) = decoder.decode_into(&mut pixels) {
+    let decoded = decoder.decode_into(&mut pixels);
+    drop(decoder);
+    super::buffers::recycle(unmarked);
+    if let Err(e) = decoded {
         super::buffers::recycle(pixels);
         return Err(ItemError::Decode(one_line(&format!(
             "the image data is damaged: {e:?}"
@@ -272,5 +286,67 @@ fn to_raster(image: DynamicImage) -> Raster {
             Raster::from_vec(w, h, Layout::Rgba, other.to_rgba8().into_raw())
         }
         other => Raster::from_vec(w, h, Layout::Rgb, other.to_rgb8().into_raw()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sequential JPEG of `w × h`: flat grey or a gradient, in grey or colour, with standard
+    /// or optimised Huffman tables (the smallest entropy data, where read-ahead matters most).
+    fn jpeg(w: usize, h: usize, flat: bool, grey: bool, optimise: bool) -> Vec<u8> {
+        use libjpeg_turbo_rs::{Encoder, PixelFormat};
+        let ch = if grey { 1 } else { 3 };
+        let pixels: Vec<u8> = (0..w * h * ch)
+            .map(|i| if flat { 128 } else { (i * 7 % 251) as u8 })
+            .collect();
+        let format = if grey {
+            PixelFormat::Grayscale
+        } else {
+            PixelFormat::Rgb
+        };
+        Encoder::new(&pixels, w, h, format)
+            .quality(75)
+            .optimize_huffman(optimise)
+            .encode()
+            .unwrap()
+    }
+
+    #[test]
+    fn small_whole_jpegs_decode_strictly_as_they_are() {
+        for (w, h) in [
+            (1, 9),
+            (8, 16),
+            (16, 17),
+            (24, 9),
+            (33, 40),
+            (64, 16),
+            (100, 33),
+        ] {
+            for (flat, grey, optimise) in [
+                (true, false, false),
+                (true, false, true),
+                (true, true, true),
+                (false, false, true),
+                (false, true, false),
+            ] {
+                let bytes = jpeg(w, h, flat, grey, optimise);
+                let what = format!("{w}x{h} flat {flat} grey {grey} optimised {optimise}");
+                let strict = decode_jpeg_strict(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+                let reference = image::load_from_memory(&bytes).unwrap();
+                assert_eq!(strict.as_bytes(), reference.as_bytes(), "{what}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_sequential_jpeg_cut_short_and_closed_with_its_marker_fails() {
+        let whole = jpeg(96, 96, false, false, false);
+        for cut in [whole.len() / 2, whole.len() * 9 / 10] {
+            let closed = [&whole[..cut], &[0xFF, 0xD9][..]].concat();
+            let err = decode_jpeg_strict(&closed).unwrap_err().to_string();
+            assert!(err.contains("damaged"), "cut at {cut}: {err}");
+        }
     }
 }
