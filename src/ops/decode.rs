@@ -216,13 +216,20 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
             .map_err(|e| ItemError::Decode(one_line(&format!("{e:?}"))))?;
         Ok::<_, ItemError>(decoder)
     };
-    let mut decoder = headers(bytes)?;
+    // Headers are read once for the common, sequential case: from the unmarked copy, and again
+    // from the file only when they say progressive.
     let mut unmarked = Vec::new();
-    let sequential = decoder.info().is_some_and(|i| !i.sof.is_progressive());
-    if let (true, Some(data)) = (sequential, bytes.strip_suffix(&[0xFF, 0xD9])) {
+    if let Some(data) = bytes.strip_suffix(&[0xFF, 0xD9]) {
         unmarked = super::buffers::zeroed(data.len() + READ_AHEAD_FILL);
         unmarked[..data.len()].copy_from_slice(data);
-        decoder = headers(&unmarked)?;
+    }
+    let mut decoder = headers(if unmarked.is_empty() {
+        bytes
+    } else {
+        &unmarked
+    })?;
+    if !unmarked.is_empty() && decoder.info().is_some_and(|i| i.sof.is_progressive()) {
+        decoder = headers(bytes)?;
     }
     let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
     let out = if grey {
