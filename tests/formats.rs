@@ -40,17 +40,6 @@ fn webp_chunks(bytes: &[u8]) -> Vec<String> {
     names
 }
 
-fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let sum: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
-        .sum();
-    sum as f64 / a.as_raw().len() as f64
-}
-
 #[test]
 fn webp_lossy_output_decodes_close_to_the_input_and_mirrors_names() {
     let tmp = tempdir();

@@ -7,6 +7,18 @@ use std::time::Duration;
 use common::*;
 use fanlight::Config;
 
+/// `dir/o1.jpg` … `o8.jpg`: `upright` stored as a camera would for each EXIF orientation, tagged.
+fn orientation_folder(dir: &std::path::Path, upright: &image::RgbImage) {
+    std::fs::create_dir_all(dir).unwrap();
+    for o in 1..=8u16 {
+        write_jpeg(
+            &dir.join(format!("o{o}.jpg")),
+            &stored_for(upright, o),
+            Some(o),
+        );
+    }
+}
+
 fn close(a: &[u8], b: [u8; 3]) -> bool {
     a.iter().zip(b).all(|(&x, y)| x.abs_diff(y) < 40)
 }
@@ -15,15 +27,8 @@ fn close(a: &[u8], b: [u8; 3]) -> bool {
 fn exif_orientations_1_to_8_come_out_upright() {
     let tmp = tempdir();
     let input = tmp.path().join("in");
-    std::fs::create_dir_all(&input).unwrap();
     let upright = picture(96, 64, 0);
-    for o in 1..=8u16 {
-        write_jpeg(
-            &input.join(format!("o{o}.jpg")),
-            &stored_for(&upright, o),
-            Some(o),
-        );
-    }
+    orientation_folder(&input, &upright);
     let out = tmp.path().join("out");
     let mut config = Config::new(vec![input], &out);
     config.output.format = fanlight::Format::Png;
@@ -45,32 +50,14 @@ fn exif_orientations_1_to_8_come_out_upright() {
     }
 }
 
-/// Mean absolute difference of two same-sized images, per channel value.
-fn mean_diff(a: &image::RgbImage, b: &image::RgbImage) -> f64 {
-    let total: u64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
-        .sum();
-    total as f64 / a.as_raw().len() as f64
-}
-
 /// A photo still to be turned is resized as stored and turned afterwards (it is smaller then);
 /// every fit mode must give what the upright photo gives: same size, same crop, same padding.
 #[test]
 fn every_orientation_resizes_crops_and_pads_like_the_upright_photo() {
     let tmp = tempdir();
     let input = tmp.path().join("in");
-    std::fs::create_dir_all(&input).unwrap();
     let upright = picture(240, 160, 0);
-    for o in 1..=8u16 {
-        write_jpeg(
-            &input.join(format!("o{o}.jpg")),
-            &stored_for(&upright, o),
-            Some(o),
-        );
-    }
+    orientation_folder(&input, &upright);
     let modes: [&[&str]; 6] = [
         &["--resize", "120"],
         &[
@@ -117,7 +104,7 @@ fn every_orientation_resizes_crops_and_pads_like_the_upright_photo() {
         for o in 2..=8 {
             let turned = open(o);
             assert_eq!(turned.dimensions(), reference.dimensions(), "{mode:?} o{o}");
-            let diff = mean_diff(&turned, &reference);
+            let diff = mean_abs_diff(&turned, &reference);
             assert!(
                 diff < 4.0,
                 "{mode:?} orientation {o}: mean difference {diff:.1}"
