@@ -1,11 +1,11 @@
 //! The whole pipeline end to end on a generated folder: the performance issue's job J1.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use fanlight::config::OutputSpec;
-use fanlight::ops::decode::{decode, ImageKind};
-use fanlight::ops::encode::encode;
-use fanlight::ops::meta::Metadata;
-use fanlight::ops::resize::Resizer;
+use fanlight::internals::decode::{decode, ImageKind};
+use fanlight::internals::encode::encode;
+use fanlight::internals::encode::EncodeOptions;
+use fanlight::internals::meta::Metadata;
+use fanlight::internals::resize::Resizer;
 use fanlight::{Config, Format, WatermarkSpec};
 
 /// Eight JPEGs of about 6 MP made from the bundled samples.
@@ -69,9 +69,9 @@ criterion_group!(benches, pipeline);
 criterion_main!(benches);
 
 /// Encoder settings with this quality.
-fn quality(quality: u8) -> OutputSpec {
-    OutputSpec {
+fn quality(quality: u8) -> EncodeOptions {
+    EncodeOptions {
         quality,
-        ..OutputSpec::default()
+        ..EncodeOptions::default()
     }
 }

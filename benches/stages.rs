@@ -4,18 +4,18 @@ use std::hint::black_box;
 
 use ab_glyph::FontArc;
 use criterion::{criterion_group, criterion_main, Criterion};
-use fanlight::config::FilterSpec;
-use fanlight::config::OutputSpec;
-use fanlight::metrics::clock::thread_cpu_time;
-use fanlight::ops::blend::blend_mask;
-use fanlight::ops::decode::{decode, ImageKind};
-use fanlight::ops::encode::encode;
-use fanlight::ops::filters::{apply, FilterScratch};
-use fanlight::ops::meta::Metadata;
-use fanlight::ops::orient::quarter_turn;
-use fanlight::ops::raster::Raster;
-use fanlight::ops::resize::Resizer;
-use fanlight::ops::text::{rasterize, Align};
+use fanlight::internals::blend::blend_mask;
+use fanlight::internals::decode::{decode, ImageKind};
+use fanlight::internals::encode::encode;
+use fanlight::internals::encode::EncodeOptions;
+use fanlight::internals::filters::{apply, FilterScratch};
+use fanlight::internals::meta::Metadata;
+use fanlight::internals::orient::quarter_turn;
+use fanlight::internals::raster::Raster;
+use fanlight::internals::resize::Resizer;
+use fanlight::internals::text::{rasterize, Align};
+use fanlight::internals::thread_cpu_time;
+use fanlight::FilterSpec;
 use image::metadata::Orientation;
 
 /// The Hubble photo enlarged 4× to 4000×3488 (14 MP), as a raster and as a JPEG (q92).
@@ -118,9 +118,9 @@ criterion_group!(benches, stages);
 criterion_main!(benches);
 
 /// Encoder settings with this quality.
-fn quality(quality: u8) -> OutputSpec {
-    OutputSpec {
+fn quality(quality: u8) -> EncodeOptions {
+    EncodeOptions {
         quality,
-        ..OutputSpec::default()
+        ..EncodeOptions::default()
     }
 }

@@ -9,12 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
-use fanlight::config::OutputSpec;
-use fanlight::ops::decode::{decode, ImageKind};
-use fanlight::ops::encode::encode;
-use fanlight::ops::meta::Metadata;
-use fanlight::ops::raster::Raster;
-use fanlight::ops::resize::Resizer;
+use fanlight::internals::decode::{decode, ImageKind};
+use fanlight::internals::encode::encode;
+use fanlight::internals::encode::EncodeOptions;
+use fanlight::internals::meta::Metadata;
+use fanlight::internals::raster::Raster;
+use fanlight::internals::resize::Resizer;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -102,9 +102,9 @@ fn add_grain(img: &mut Raster, seed: u32) {
 }
 
 /// Encoder settings with this quality.
-fn quality(quality: u8) -> OutputSpec {
-    OutputSpec {
+fn quality(quality: u8) -> EncodeOptions {
+    EncodeOptions {
         quality,
-        ..OutputSpec::default()
+        ..EncodeOptions::default()
     }
 }

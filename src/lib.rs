@@ -2,7 +2,8 @@
 //!
 //! Folders of photos go through `discover → load → resize → filter → watermark → write`, each
 //! stage a thread or a pool of threads joined by bounded channels. [`run`] takes a [`Config`] and
-//! returns a [`Report`] with every photo's outcome and where the time went.
+//! returns a [`Report`] with every photo's outcome and where the time went; [`run_with`] adds a
+//! [`RunContext`] (a cancel token, test seams) and an [`Observer`] that sees progress live.
 //!
 //! ```no_run
 //! use fanlight::{Config, ResizeSpec};
@@ -14,27 +15,58 @@
 //! println!("{} written, {} failed", report.ok, report.failed);
 //! # Ok::<(), fanlight::Error>(())
 //! ```
+//!
+//! The modules form layers, each using only those below it: the leaf vocabulary (`error`,
+//! `cancel`, `stage_name`); `ops`, pure image operations owning their parameter types; `config`,
+//! the user's options; the pipeline framework beside `metrics`; `stages`; `report` and `run`,
+//! the wiring; `golden` beside them. The command line (`src/cli/`) sits on top, outside the
+//! library.
 #![deny(missing_docs)]
 
-pub mod config;
-pub mod error;
+mod cancel;
+mod config;
+mod error;
 pub mod golden;
-pub mod metrics;
-pub mod ops;
-pub mod pipeline;
-pub mod stages;
+mod metrics;
+mod ops;
+mod pipeline;
+pub mod report;
+mod run;
+mod stage_name;
+mod stages;
 
+pub use cancel::{CancelReason, CancelToken};
 pub use config::{
-    Config, FilterSpec, Format, Gravity, OutputSpec, ResizeSpec, WatermarkSpec, Workers,
+    cores, parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
+    parse_png_level, parse_quality, parse_scale, Background, Chroma, Config, FilterSpec, Fit,
+    FontSize, Format, Gravity, MetadataMode, OnExists, OutputSpec, ParseError, PoolSize,
+    ResizeSpec, Rgb, Selection, Shard, WatermarkSpec, Workers, AVIF_BUILT, FILTER_NAMES,
 };
 pub use error::{Error, ItemError};
-pub use metrics::Report;
-pub use pipeline::{CancelReason, CancelToken, Failure, Observer, Progress, StageName, Warning};
+pub use metrics::live::{LiveStage, Snapshot};
+pub use ops::text::BUNDLED_FONT;
+pub use pipeline::{Failure, Injector, Job, Warning};
+pub use report::{Report, StageReport};
+pub use run::{run, run_with, Observer, Progress, RunContext, SAMPLE_INTERVAL};
+pub use stage_name::StageName;
+pub use stages::discover::Plan;
+pub use stages::write::WriteFault;
 
-/// DejaVu Sans, the default watermark font (licence in `assets/fonts/LICENSE-DejaVu.txt`).
-pub const BUNDLED_FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+/// What a run would do, decided before any worker starts (`--dry-run`): every photo with its
+/// output path, and those skipped because their output exists. Nothing is written.
+pub fn plan(config: &Config) -> Result<Plan, Error> {
+    stages::discover::plan(config)
+}
 
-/// Runs the whole pipeline over `config` and reports what happened.
-pub fn run(config: &Config) -> Result<Report, Error> {
-    pipeline::run_with(config, &mut ())
+/// Building blocks for fanlight's own benchmarks, fuzz targets and examples: the pure image
+/// operations and a few stage helpers. Not a stable API.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::metrics::clock::thread_cpu_time;
+    pub use crate::ops::{
+        blend, blur, buffers, colour, decode, encode, filters, geometry, meta, orient, raster,
+        resize, text,
+    };
+    pub use crate::stages::discover::output_path;
+    pub use crate::stages::watermark::prepare as prepare_watermark;
 }

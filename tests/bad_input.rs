@@ -227,7 +227,7 @@ fn a_damaged_progressive_jpeg_that_panicked_the_decoder_fails_as_damaged_not_as_
     // Found by the `decode` fuzz target: an assert in zune-jpeg's AVX2 upsampler (lenient path).
     let bytes = include_bytes!("data/fuzz-zune-upsampler-panic.jpg");
     for lenient in [false, true] {
-        match fanlight::ops::decode::decode(bytes, 4_000_000, lenient) {
+        match fanlight::internals::decode::decode(bytes, 4_000_000, lenient) {
             Err(ItemError::Decode(_) | ItemError::UnknownFormat(_)) => {}
             Err(other) => panic!("lenient {lenient}: unexpected {other:?}"),
             Ok(d) => panic!(

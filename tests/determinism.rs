@@ -46,7 +46,7 @@ fn webp_with_metadata_is_byte_identical_whatever_the_workers() {
         let out = tmp.path().join(format!("w{workers}"));
         let mut config = j1_like(&out, workers, None);
         config.output.format = fanlight::Format::Webp;
-        config.output.metadata = fanlight::config::MetadataMode::Keep;
+        config.output.metadata = fanlight::MetadataMode::Keep;
         assert_eq!(run_watched(config, Duration::from_secs(120)).ok, 7);
         outs.push(out);
     }

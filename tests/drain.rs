@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use fanlight::{CancelReason, Config, ItemError, StageName, Workers};
+use fanlight::{CancelReason, Config, ItemError, RunContext, StageName, Workers};
 
 const WATCHDOG: Duration = Duration::from_secs(60);
 
@@ -98,12 +98,15 @@ fn a_panic_in_any_stage_fails_only_that_item() {
         let out = tmp.path().join(format!("out-{stage}"));
         let mut config = config_for(&input, &out);
         config.workers = Workers::fixed(2, 2, 2);
-        config.inject = Some(Arc::new(move |s, id, _| {
-            if s == stage && id == 3 {
-                panic!("injected fault");
-            }
-        }));
-        let report = run_watched(config, WATCHDOG);
+        let ctx = RunContext {
+            inject: Some(Arc::new(move |s, id, _| {
+                if s == stage && id == 3 {
+                    panic!("injected fault");
+                }
+            })),
+            ..RunContext::default()
+        };
+        let report = run_watched_with(config, ctx, WATCHDOG);
         assert_eq!(report.ok, 5, "{stage}");
         assert_eq!(report.failures.len(), 1);
         let f = &report.failures[0];
@@ -129,15 +132,16 @@ fn cancelling_mid_run_drains_cleanly_and_accounts_for_every_item() {
     let out = tmp.path().join("out");
     let mut config = config_for(&input, &out);
     config.queue_capacity = Some(1);
-    let token = config.cancel.clone();
+    let mut ctx = RunContext::default();
+    let token = ctx.cancel.clone();
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = seen.clone();
-    config.inject = Some(Arc::new(move |s, _, _| {
+    ctx.inject = Some(Arc::new(move |s, _, _| {
         if s == StageName::Write && counter.fetch_add(1, Ordering::SeqCst) == 2 {
             token.cancel(CancelReason::Interrupted);
         }
     }));
-    let report = run_watched(config, WATCHDOG);
+    let report = run_watched_with(config, ctx, WATCHDOG);
     assert_each_item_once(&report);
     assert_eq!(report.cancel_reason, Some(CancelReason::Interrupted));
     assert!(

@@ -7,8 +7,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use fanlight::config::{OnExists, Shard};
 use fanlight::{Config, ItemError};
+use fanlight::{OnExists, Shard};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

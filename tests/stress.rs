@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use fanlight::config::PoolSize;
-use fanlight::{CancelReason, Config, ItemError, Report, StageName, Workers};
+use fanlight::PoolSize;
+use fanlight::{CancelReason, Config, ItemError, Report, RunContext, StageName, Workers};
 
 const PHOTOS: usize = 8;
 
@@ -112,8 +112,9 @@ fn random_faults_delays_and_cancellations_never_hang_and_the_counts_add_up() {
                 pick(seed, 8, 0, PHOTOS as u64) as usize,
             )
         });
-        let token = config.cancel.clone();
-        config.inject = Some(Arc::new(move |stage, id, _| {
+        let mut ctx = RunContext::default();
+        let token = ctx.cancel.clone();
+        ctx.inject = Some(Arc::new(move |stage, id, _| {
             if cancel_at == Some((stage, id)) {
                 token.cancel(CancelReason::Interrupted);
             }
@@ -124,7 +125,7 @@ fn random_faults_delays_and_cancellations_never_hang_and_the_counts_add_up() {
             }
         }));
         let ids: Vec<std::path::PathBuf> = paths.clone();
-        config.write_fault = Some(Arc::new(move |tmp: &Path| {
+        ctx.write_fault = Some(Arc::new(move |tmp: &Path| {
             let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
             let id = ids
                 .iter()
@@ -139,7 +140,7 @@ fn random_faults_delays_and_cancellations_never_hang_and_the_counts_add_up() {
             }
         }));
         let context = format!("run {run} seed {base:#x}: {config:?}");
-        let report = run_watched(config.clone(), Duration::from_secs(30));
+        let report = run_watched_with(config.clone(), ctx, Duration::from_secs(30));
         check(&report, &out, &context);
         let expected = expected_failures(seed, cancel_at.is_some() || config.fail_fast);
         if let Some(expected) = expected {
@@ -239,7 +240,7 @@ fn check(report: &Report, out: &Path, context: &str) {
         image::open(out.join(file)).unwrap_or_else(|e| panic!("{file:?}: {e}: {context}"));
     }
     // The JSON report says the same.
-    let json = fanlight::metrics::json::report_json(report);
+    let json = fanlight::report::report_json(report);
     let n = |k: &str| json["images"][k].as_u64().unwrap() as usize;
     assert_eq!(
         n("ok") + n("failed") + n("skipped") + n("cancelled"),

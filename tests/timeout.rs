@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use fanlight::{Config, ItemError, StageName};
+use fanlight::{Config, ItemError, RunContext, StageName};
 
 #[test]
 fn a_slow_photo_times_out_and_the_others_are_written() {
@@ -16,12 +16,15 @@ fn a_slow_photo_times_out_and_the_others_are_written() {
     let out = tmp.path().join("out");
     let mut config = Config::new(vec![input.clone()], &out);
     config.timeout = Some(Duration::from_millis(300));
-    config.inject = Some(Arc::new(|stage, id, _| {
-        if stage == StageName::Filter && id == 2 {
-            std::thread::sleep(Duration::from_millis(600));
-        }
-    }));
-    let report = run_watched(config, Duration::from_secs(60));
+    let ctx = RunContext {
+        inject: Some(Arc::new(|stage, id, _| {
+            if stage == StageName::Filter && id == 2 {
+                std::thread::sleep(Duration::from_millis(600));
+            }
+        })),
+        ..RunContext::default()
+    };
+    let report = run_watched_with(config, ctx, Duration::from_secs(60));
     assert_eq!(report.ok, 5, "{:?}", report.failures);
     let f = &report.failures[0];
     assert_eq!(f.job.src, photos[2]);

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use fanlight::{Config, ItemError, StageName};
+use fanlight::{Config, ItemError, RunContext, StageName};
 
 const WATCHDOG: Duration = Duration::from_secs(60);
 
@@ -49,13 +49,14 @@ fn a_read_only_output_folder_fails_its_photos_with_permission_denied_and_the_res
     let out = tmp.path().join("out");
     std::fs::create_dir_all(out.join("ro")).unwrap();
     set_mode(&out.join("ro"), 0o555);
-    let mut config = Config::new(vec![input], &out);
+    let config = Config::new(vec![input], &out);
+    let mut ctx = RunContext::default();
     let privileged = permissions_ignored(&out.join("ro"));
     if privileged {
         // Root writes into read-only folders, so the refusal the kernel would give anyone else
         // comes from the write seam instead, at the same point (the temporary file is open).
         eprintln!("running with privileges that ignore folder permissions: EACCES is injected");
-        config.write_fault = Some(Arc::new(|tmp: &Path| {
+        ctx.write_fault = Some(Arc::new(|tmp: &Path| {
             if tmp.parent().is_some_and(|p| p.ends_with("ro")) {
                 Err(std::io::Error::from_raw_os_error(libc::EACCES))
             } else {
@@ -63,7 +64,7 @@ fn a_read_only_output_folder_fails_its_photos_with_permission_denied_and_the_res
             }
         }));
     }
-    let report = run_watched(config, WATCHDOG);
+    let report = run_watched_with(config, ctx, WATCHDOG);
     set_mode(&out.join("ro"), 0o755);
     assert_eq!((report.ok, report.failed), (2, 2), "{:#?}", report.failures);
     for (failure, name) in report.failures.iter().zip(["ro/b.jpg", "ro/c.png"]) {
@@ -101,8 +102,9 @@ fn a_full_disk_fails_the_photo_and_removes_its_temporary_file() {
     let out = tmp.path().join("out");
     let temps = Arc::new(Mutex::new(Vec::new()));
     let seen = temps.clone();
-    let mut config = Config::new(vec![input], &out);
-    config.write_fault = Some(Arc::new(move |tmp: &Path| {
+    let config = Config::new(vec![input], &out);
+    let mut ctx = RunContext::default();
+    ctx.write_fault = Some(Arc::new(move |tmp: &Path| {
         assert!(
             tmp.is_file(),
             "the seam runs while the temporary file exists"
@@ -113,7 +115,7 @@ fn a_full_disk_fails_the_photo_and_removes_its_temporary_file() {
         }
         Ok(())
     }));
-    let report = run_watched(config, WATCHDOG);
+    let report = run_watched_with(config, ctx, WATCHDOG);
     assert_eq!((report.ok, report.failed), (3, 1), "{:#?}", report.failures);
     let failure = &report.failures[0];
     assert_eq!(failure.stage, StageName::Write);

@@ -1,11 +1,11 @@
-//! Arbitrary bytes through the load stage's decoder (`fanlight::ops::decode::decode`, the function
+//! Arbitrary bytes through the load stage's decoder (`fanlight::internals::decode::decode`, the function
 //! `load` calls on a file's bytes), strict and lenient, with a small pixel limit like
 //! `--max-pixels` so a header declaring a huge image is refused before any allocation.
 //!
 //! It must never panic, and whatever it accepts must be a well-formed raster within the limit.
 #![no_main]
 
-use fanlight::ops::decode::decode;
+use fanlight::internals::decode::decode;
 use libfuzzer_sys::fuzz_target;
 
 /// 4 MP: big enough for every seed, small enough that a run never allocates much.

@@ -1,4 +1,4 @@
-//! Option values as the command line passes them: every text parser of `fanlight::config`
+//! Option values as the command line passes them: every text parser of `fanlight`'s options
 //! (the command line's clap value parsers call exactly these), and what is computed from the
 //! values they accept: resize targets, a filter applied to a small image, output names from
 //! `--name` templates, a rasterized watermark.
@@ -10,13 +10,13 @@
 
 use std::path::Path;
 
-use fanlight::config::{
+use fanlight::{
     parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
     parse_png_level, parse_quality, parse_scale, Chroma, FontSize, OnExists, PoolSize, Rgb, Shard,
 };
-use fanlight::ops::filters::{apply, FilterScratch};
-use fanlight::ops::raster::{Layout, Raster};
-use fanlight::stages::discover::output_path;
+use fanlight::internals::filters::{apply, FilterScratch};
+use fanlight::internals::raster::{Layout, Raster};
+use fanlight::internals::output_path;
 use fanlight::{FilterSpec, Format, Gravity, ResizeSpec};
 use libfuzzer_sys::fuzz_target;
 
@@ -136,5 +136,5 @@ fn name(text: &str) {
 fn watermark(text: &str) {
     let mut spec = fanlight::WatermarkSpec::new(text);
     spec.font_size = 12.0;
-    let _ = fanlight::stages::watermark::prepare(&spec);
+    let _ = fanlight::internals::prepare_watermark(&spec);
 }

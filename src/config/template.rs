@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{bad, ParseError};
+use super::parse::{bad, ParseError};
 
 /// One piece of a watermark text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::pipeline::StageName;
+use crate::stage_name::StageName;
 
 /// One item's work on one worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,9 +2,10 @@
 //! view, the queue-depth samples and the trace's counters.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::pipeline::StageName;
+use crate::stage_name::StageName;
 
 /// One stage's running totals.
 #[derive(Debug)]
@@ -108,7 +109,7 @@ pub struct Snapshot<'a> {
     /// Megapixels decoded so far.
     pub megapixels: f64,
     /// Per stage running totals.
-    pub stages: &'a [LiveStage],
+    pub stages: &'a [Arc<LiveStage>],
     /// Current depth and capacity of each queue, in pipeline order.
     pub queues: &'a [(usize, usize)],
 }

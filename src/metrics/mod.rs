@@ -1,11 +1,5 @@
-//! Stage clocks, the run report and its human-readable table.
+//! The clocks every worker keeps and the live counters `collect` reads while a run goes on. They
+//! know only [`StageName`](crate::StageName): the report and the live view are built on them.
 
 pub mod clock;
-pub mod json;
 pub mod live;
-pub mod merge;
-pub mod progress;
-pub mod report;
-pub mod table;
-
-pub use report::{Report, StageReport};

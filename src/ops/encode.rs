@@ -3,8 +3,50 @@
 use super::decode::ImageKind;
 use super::meta::{webp_with_metadata, Metadata};
 use super::raster::{Layout, Raster};
-use crate::config::{Chroma, OutputSpec};
 use crate::error::{one_line, ItemError};
+
+/// JPEG chroma subsampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chroma {
+    /// Colour at half resolution both ways (smallest files).
+    S420,
+    /// Colour at half horizontal resolution.
+    S422,
+    /// Colour at full resolution (sharp red edges and text).
+    S444,
+}
+
+/// The message given when AVIF is asked of a build without it.
+pub const AVIF_MISSING: &str =
+    "AVIF output is not built into this fanlight: rebuild it with the avif \
+     feature (cargo install --path . --features avif, or cargo run --release --features avif)";
+
+/// Encoder settings, as the encoders read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodeOptions {
+    /// Quality 1–100 of JPEG, lossy WebP and AVIF; effort for lossless WebP. Default 85.
+    pub quality: u8,
+    /// WebP is lossless. Default `false` (lossy).
+    pub lossless: bool,
+    /// JPEG is progressive. Default `false` (baseline).
+    pub progressive: bool,
+    /// JPEG chroma subsampling; `None` is 4:2:0 below quality 90 and 4:4:4 from 90. Default `None`.
+    pub chroma: Option<Chroma>,
+    /// PNG deflate level 0 (none) to 9 (smallest, slowest). Default 6.
+    pub png_level: u8,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions {
+            quality: 85,
+            lossless: false,
+            progressive: false,
+            chroma: None,
+            png_level: 6,
+        }
+    }
+}
 
 /// The XMP signature of a JPEG APP1 segment.
 const XMP_JPEG_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
@@ -16,7 +58,7 @@ const XMP_JPEG_HEADER: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 pub fn encode(
     raster: &Raster,
     kind: ImageKind,
-    spec: &OutputSpec,
+    spec: &EncodeOptions,
     meta: &Metadata,
 ) -> Result<Vec<u8>, ItemError> {
     match kind {
@@ -36,7 +78,11 @@ const MAX_JPEG_XMP: usize = 65535 - 2 - XMP_JPEG_HEADER.len();
 /// 65535 bytes, less the length field and the 14-byte `ICC_PROFILE\0` chunk header.
 const MAX_JPEG_ICC: usize = 255 * (65535 - 2 - 14);
 
-fn encode_jpeg(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
+fn encode_jpeg(
+    raster: &Raster,
+    spec: &EncodeOptions,
+    meta: &Metadata,
+) -> Result<Vec<u8>, ItemError> {
     use libjpeg_turbo_rs::{Encoder, PixelFormat, Subsampling};
 
     if raster.width > 65535 || raster.height > 65535 {
@@ -151,7 +197,11 @@ fn encode_png(raster: &Raster, level: u8, meta: &Metadata) -> Result<Vec<u8>, It
     Ok(out)
 }
 
-fn encode_webp(raster: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
+fn encode_webp(
+    raster: &Raster,
+    spec: &EncodeOptions,
+    meta: &Metadata,
+) -> Result<Vec<u8>, ItemError> {
     if raster.width > 16_383 || raster.height > 16_383 {
         return Err(ItemError::Encode(format!(
             "{}x{} is larger than WebP allows (16383 pixels a side); use --resize or another --format",
@@ -208,7 +258,7 @@ fn encode_avif(raster: &Raster, quality: u8, meta: &Metadata) -> Result<Vec<u8>,
 
 #[cfg(not(feature = "avif"))]
 fn encode_avif(_: &Raster, _: u8, _: &Metadata) -> Result<Vec<u8>, ItemError> {
-    Err(ItemError::Encode(crate::config::AVIF_MISSING.into()))
+    Err(ItemError::Encode(AVIF_MISSING.into()))
 }
 
 #[cfg(test)]
@@ -229,14 +279,14 @@ mod tests {
         let err = encode(
             &r,
             ImageKind::Jpeg,
-            &OutputSpec::default(),
+            &EncodeOptions::default(),
             &Metadata::default(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("--format png"), "{err}");
     }
 
-    fn jpeg_of(r: &Raster, spec: &OutputSpec, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
+    fn jpeg_of(r: &Raster, spec: &EncodeOptions, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
         encode(r, ImageKind::Jpeg, spec, meta)
     }
 
@@ -255,7 +305,7 @@ mod tests {
     #[test]
     fn metadata_at_a_jpeg_limit_is_written_and_one_byte_more_is_refused() {
         let r = Raster::filled(16, 16, Layout::Rgb, 128);
-        let spec = OutputSpec::default();
+        let spec = EncodeOptions::default();
         let with = |exif: Option<Vec<u8>>, xmp: Option<Vec<u8>>, icc: Option<Vec<u8>>| {
             jpeg_of(&r, &spec, &Metadata { icc, exif, xmp })
         };
@@ -317,9 +367,9 @@ mod tests {
     #[test]
     fn low_quality_stays_baseline_jpeg() {
         let r = Raster::filled(16, 16, Layout::Rgb, 77);
-        let spec = OutputSpec {
+        let spec = EncodeOptions {
             quality: 5,
-            ..OutputSpec::default()
+            ..EncodeOptions::default()
         };
         let jpeg = jpeg_of(&r, &spec, &Metadata::default()).unwrap();
         assert!(jpeg.windows(2).any(|w| w == [0xFF, 0xC0]), "SOF0, baseline");
@@ -338,10 +388,10 @@ mod tests {
         };
         let r = Raster::filled(32, 32, Layout::Rgb, 90);
         let meta = Metadata::default();
-        let at = |quality, chroma| OutputSpec {
+        let at = |quality, chroma| EncodeOptions {
             quality,
             chroma,
-            ..OutputSpec::default()
+            ..EncodeOptions::default()
         };
         assert_eq!(
             luma_sampling(&jpeg_of(&r, &at(85, None), &meta).unwrap()),

@@ -4,7 +4,37 @@
 
 use super::blur::{blur_rows_in_place, gaussian_blur_in_place, BlurScratch};
 use super::raster::{Layout, Raster};
-use crate::config::FilterSpec;
+
+/// One filter of the chain, with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FilterSpec {
+    /// Sharpen: `src + amount × (src − blur(src, sigma))` where the difference exceeds `threshold`.
+    Unsharp {
+        /// Gaussian radius in pixels. Default 1.0.
+        sigma: f32,
+        /// Strength. Default 1.0.
+        amount: f32,
+        /// Differences at or below this (0–255) are left alone. Default 0.
+        threshold: u8,
+    },
+    /// Gaussian blur with standard deviation `sigma` pixels. Default 2.0.
+    Blur {
+        /// Gaussian standard deviation in pixels.
+        sigma: f32,
+    },
+    /// Luma (Rec. 601) grayscale; the output is a grayscale image.
+    Grayscale,
+    /// Multiply every channel by a factor (1.0 keeps the photo). Default 1.1.
+    Brightness(f32),
+    /// Stretch around mid-grey by a factor (1.0 keeps the photo). Default 1.2.
+    Contrast(f32),
+    /// Scale colourfulness (0 grey, 1.0 keeps the photo). Default 1.3.
+    Saturation(f32),
+    /// Sepia tone, blended with the photo by `amount` (0–1). Default 1.0.
+    Sepia(f32),
+    /// Negative.
+    Invert,
+}
 
 /// Reusable buffers for a chain of filters, one per filter worker.
 #[derive(Default)]

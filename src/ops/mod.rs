@@ -8,6 +8,7 @@ pub mod colour;
 pub mod decode;
 pub mod encode;
 pub mod filters;
+pub mod geometry;
 pub mod meta;
 pub mod orient;
 pub mod raster;

@@ -8,8 +8,8 @@
 
 use image::metadata::Orientation;
 
+use super::geometry::Geometry;
 use super::raster::Raster;
-use crate::config::Geometry;
 
 /// Output tile side in pixels: a tile reads this many source rows (or columns) at once. On J1 with
 /// every photo turned (EXIF 6), 8 was faster than 4, 16, 32 and 64.

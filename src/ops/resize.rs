@@ -3,8 +3,8 @@
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions};
 
+use super::geometry::Geometry;
 use super::raster::{Layout, Raster};
-use crate::config::Geometry;
 
 /// A Lanczos3 resizer that keeps its scratch buffers between images.
 pub struct Resizer {

@@ -3,6 +3,9 @@
 
 use ab_glyph::{point, Font, FontArc, PxScale, ScaleFont};
 
+/// DejaVu Sans, the default watermark font (licence in `assets/fonts/LICENSE-DejaVu.txt`).
+pub const BUNDLED_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
 /// An 8-bit coverage mask: 0 is transparent, 255 fully covered.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Mask {
@@ -118,7 +121,7 @@ mod tests {
     use super::*;
 
     fn font() -> FontArc {
-        FontArc::try_from_slice(crate::BUNDLED_FONT).unwrap()
+        FontArc::try_from_slice(BUNDLED_FONT).unwrap()
     }
 
     #[test]

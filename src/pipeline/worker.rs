@@ -2,17 +2,19 @@
 //! and clock all three.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::cancel::{CancelReason, CancelToken};
-use super::frame::{Failure, Frame, Item, StageName};
+use super::frame::{Failure, Frame, Item};
 use super::gate::Gate;
-use crate::config::Injector;
+use crate::cancel::{CancelReason, CancelToken};
 use crate::error::ItemError;
 use crate::metrics::clock::{thread_cpu_time, Span, WorkerClock};
 use crate::metrics::live::LiveStage;
+use crate::stage_name::StageName;
 
 /// A stage's per-item work. Stateful so a worker can keep buffers between items; testable
 /// without threads or channels.
@@ -24,8 +26,12 @@ pub trait Stage {
     fn process(&mut self, frame: Frame) -> Result<Frame, ItemError>;
 }
 
-/// What every worker shares.
-pub(crate) struct Context {
+/// A test hook: `(stage, item id, source path)`, called before each item's work in every stage,
+/// inside the panic guard, so a test can make a stage sleep, panic or cancel the run.
+pub type Injector = Arc<dyn Fn(StageName, usize, &Path) + Send + Sync>;
+
+/// What every worker of a run shares.
+pub(crate) struct Shared {
     pub cancel: CancelToken,
     pub timeout: Option<std::time::Duration>,
     pub fail_fast: bool,
@@ -42,7 +48,7 @@ pub(crate) fn serve<S: Stage>(
     worker: usize,
     rx: &Receiver<Item>,
     tx: &Sender<Item>,
-    ctx: &Context,
+    ctx: &Shared,
     live: &LiveStage,
     gate: Option<&Gate>,
 ) -> WorkerClock {
@@ -97,7 +103,7 @@ pub(crate) fn serve<S: Stage>(
 }
 
 /// Runs one item through `stage` under `catch_unwind`, turning errors and panics into failures.
-fn process_guarded<S: Stage>(stage: &mut S, mut frame: Frame, ctx: &Context) -> Item {
+fn process_guarded<S: Stage>(stage: &mut S, mut frame: Frame, ctx: &Shared) -> Item {
     let job = frame.job.clone();
     let started = *frame.started.get_or_insert_with(Instant::now);
     let timed_out = || ctx.timeout.filter(|&limit| started.elapsed() > limit);

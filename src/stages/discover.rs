@@ -5,13 +5,17 @@
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use crossbeam_channel::Sender;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::cancel::CancelToken;
 use crate::config::{Config, Format, OnExists, Selection, Shard};
 use crate::error::{Error, ItemError};
 use crate::ops::decode::ImageKind;
-use crate::pipeline::Job;
+use crate::pipeline::{Failure, Frame, Item, Job};
+use crate::stage_name::StageName;
 
 /// What a run will do, decided before any worker starts.
 #[derive(Debug, Default)]
@@ -21,6 +25,27 @@ pub struct Plan {
     pub jobs: Vec<(Job, Option<ItemError>)>,
     /// Photos left alone because their output exists (`--on-exists skip`): `(input, output)`.
     pub skipped: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Sends every planned job into the pipeline, in order, then drops `tx`: the first close of the
+/// drain. Once `cancel` is tripped the remaining jobs go through as cancelled failures (cheap, and
+/// every photo is still accounted for by name in the report).
+pub fn feed(jobs: Vec<(Job, Option<ItemError>)>, cancel: &CancelToken, tx: Sender<Item>) {
+    for (job, refusal) in jobs {
+        let job = Arc::new(job);
+        let refusal = refusal.or_else(|| cancel.is_cancelled().then_some(ItemError::Cancelled));
+        let item = match refusal {
+            Some(error) => Item::Failed(Failure {
+                job,
+                stage: StageName::Discover,
+                error,
+            }),
+            None => Item::Frame(Frame::new(job)),
+        };
+        if tx.send(item).is_err() {
+            break;
+        }
+    }
 }
 
 /// The photos of a run, in processing order, each with its output path.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use crate::config::FilterSpec;
 use crate::error::ItemError;
 use crate::ops::filters::{apply_chain, FilterScratch};
-use crate::pipeline::{Frame, Stage, StageName};
+use crate::pipeline::{Frame, Stage};
+use crate::stage_name::StageName;
 
 /// One filter worker.
 pub struct Filter {

@@ -8,7 +8,8 @@ use crate::error::ItemError;
 use crate::ops::colour::to_srgb;
 use crate::ops::decode::decode_stored;
 use crate::ops::meta::Metadata;
-use crate::pipeline::{Frame, Stage, StageName};
+use crate::pipeline::{Frame, Stage};
+use crate::stage_name::StageName;
 use crate::stages::mark_text::MarkText;
 
 /// The load stage of one worker.

@@ -6,7 +6,8 @@ use crate::error::ItemError;
 use crate::ops::buffers;
 use crate::ops::orient::{stored_geometry, upright_size};
 use crate::ops::resize::{pad, Resizer};
-use crate::pipeline::{Frame, Stage, StageName};
+use crate::pipeline::{Frame, Stage};
+use crate::stage_name::StageName;
 
 /// The resize stage.
 pub struct Resize {

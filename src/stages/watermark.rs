@@ -17,7 +17,8 @@ use crate::ops::blend::{blend_image, blend_mask};
 use crate::ops::raster::{Layout, Raster};
 use crate::ops::resize::Resizer;
 use crate::ops::text::{rasterize, Align, Mask};
-use crate::pipeline::{Frame, Stage, StageName};
+use crate::pipeline::{Frame, Stage};
+use crate::stage_name::StageName;
 use crate::stages::mark_text::MarkText;
 
 /// What is drawn.
@@ -99,7 +100,7 @@ pub fn prepare(spec: &WatermarkSpec) -> Result<Prepared, Error> {
 
 fn load_font(path: Option<&Path>) -> Result<FontArc, Error> {
     match path {
-        None => FontArc::try_from_slice(crate::BUNDLED_FONT).map_err(|e| Error::Font {
+        None => FontArc::try_from_slice(crate::ops::text::BUNDLED_FONT).map_err(|e| Error::Font {
             path: "<bundled DejaVu Sans>".into(),
             reason: e.to_string(),
         }),

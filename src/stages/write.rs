@@ -5,13 +5,19 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::config::{Format, OutputSpec, WriteFault};
+use crate::config::{Format, OutputSpec};
 use crate::error::ItemError;
 use crate::ops::decode::ImageKind;
 use crate::ops::encode::encode;
 use crate::ops::raster::Layout;
-use crate::pipeline::{Frame, Stage, StageName, Written};
+use crate::pipeline::{Frame, Stage, Written};
+use crate::stage_name::StageName;
+
+/// A write-failure seam: called with the temporary file's path once it holds the encoded bytes,
+/// before it is synced and renamed; an error it returns (say `ENOSPC`) is handled like a real one.
+pub type WriteFault = Arc<dyn Fn(&Path) -> io::Result<()> + Send + Sync>;
 
 /// Every temporary output ends with this, so stale ones can be found and removed.
 pub const TEMP_SUFFIX: &str = ".fanlight-tmp";
@@ -20,7 +26,7 @@ pub const TEMP_SUFFIX: &str = ".fanlight-tmp";
 pub struct Write {
     /// Format and quality.
     pub output: OutputSpec,
-    /// See [`crate::Config::write_fault`].
+    /// See [`WriteFault`].
     pub fault: Option<WriteFault>,
 }
 
@@ -42,7 +48,7 @@ impl Stage for Write {
         let kind = output_kind(self.output.format, &frame.job.dst, frame.kind);
         let mut meta = std::mem::take(&mut frame.meta);
         meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
-        let bytes = encode(&img, kind, &self.output, &meta)?;
+        let bytes = encode(&img, kind, &self.output.encoding(), &meta)?;
         write_with(&frame.job.dst, &bytes, self.fault.as_ref())?;
         frame.written = Some(Written {
             width: img.width,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use fanlight::{Config, Report};
+use fanlight::{Config, Report, RunContext};
 use image::{imageops, Rgb, RgbImage};
 
 /// A temporary folder removed when dropped.
@@ -97,9 +97,14 @@ pub fn photo_folder(dir: &Path, n: usize) -> Vec<PathBuf> {
 
 /// Runs the pipeline on another thread and fails the test if it does not finish in time.
 pub fn run_watched(config: Config, limit: Duration) -> Report {
+    run_watched_with(config, RunContext::default(), limit)
+}
+
+/// [`run_watched`] with a cancel token or test seams.
+pub fn run_watched_with(config: Config, ctx: RunContext, limit: Duration) -> Report {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(fanlight::run(&config));
+        let _ = tx.send(fanlight::run_with(&config, &ctx, &mut ()));
     });
     match rx.recv_timeout(limit) {
         Ok(result) => result.expect("run starts"),

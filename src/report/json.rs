@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::report::Report;
+use super::Report;
 use crate::error::ItemError;
 
 #[derive(Serialize)]
@@ -128,8 +128,8 @@ pub fn report_json(report: &Report) -> Value {
         bottleneck: report.bottleneck().map(|(s, _)| s.name.as_str()),
         bottleneck_hint: super::table::bottleneck_hint(report),
         cancelled_by: report.cancel_reason.map(|r| match r {
-            crate::CancelReason::Interrupted => "interrupt",
-            crate::CancelReason::FailFast => "fail-fast",
+            crate::cancel::CancelReason::Interrupted => "interrupt",
+            crate::cancel::CancelReason::FailFast => "fail-fast",
         }),
         failures: report
             .failures

@@ -1,13 +1,22 @@
 //! The outcome of a run: counts, failures, and per-stage figures computed from the workers'
-//! clocks.
+//! clocks; its JSON document and trace, the merge of shards' documents, and the summary table.
 
-use std::time::Duration;
+mod json;
+mod merge;
+mod table;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use super::clock::WorkerClock;
-use super::live::QueueStats;
-use crate::pipeline::{CancelReason, Failure, StageName, Warning};
+pub use json::{report_json, trace_json};
+pub use merge::merge_reports;
+pub use table::{bottleneck_hint, summary};
+
+use crate::cancel::CancelReason;
+use crate::metrics::clock::WorkerClock;
+use crate::metrics::live::QueueStats;
+use crate::pipeline::{Failure, Warning};
+use crate::stage_name::StageName;
 
 /// Per-stage figures.
 #[derive(Debug, Clone, PartialEq)]

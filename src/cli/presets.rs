@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::parser::ValueSource;
 use clap::{ArgAction, ArgMatches, Command, CommandFactory};
 
-use crate::cli::Cli;
+use super::args::Cli;
 
 /// A preset shipped with fanlight.
 pub struct Builtin {
@@ -27,15 +27,15 @@ pub struct Builtin {
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "web",
-        toml: include_str!("../presets/web.toml"),
+        toml: include_str!("../../presets/web.toml"),
     },
     Builtin {
         name: "thumbnail",
-        toml: include_str!("../presets/thumbnail.toml"),
+        toml: include_str!("../../presets/thumbnail.toml"),
     },
     Builtin {
         name: "archive",
-        toml: include_str!("../presets/archive.toml"),
+        toml: include_str!("../../presets/archive.toml"),
     },
 ];
 

@@ -3,14 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use fanlight::config::{
-    parse_count, parse_duration, parse_name_template, parse_opacity, parse_quality, parse_scale,
-    FontSize, Rgb, FILTER_NAMES,
+use fanlight::{
+    parse_count, parse_duration, parse_name_template, parse_opacity, parse_png_level,
+    parse_quality, parse_scale, Background, Chroma, Config, FilterSpec, Fit, FontSize, Format,
+    Gravity, MetadataMode, OnExists, PoolSize, ResizeSpec, Rgb, Shard, WatermarkSpec, FILTER_NAMES,
 };
-use fanlight::config::{
-    parse_png_level, Background, Chroma, Fit, MetadataMode, OnExists, PoolSize, Shard,
-};
-use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
 
 /// Batch photo pipeline: resize, filter, watermark and re-encode folders of photos, and show
 /// where the time goes.
@@ -30,7 +27,7 @@ pub enum Command {
     /// Convert photos: fanlight convert photos/ -o out --resize 1920x1920 --watermark "(c) Me"
     Convert(Box<ConvertArgs>),
     /// Compare images or folders with goldens: fanlight compare golden/ out/ --diff-dir diffs
-    Compare(crate::compare_cli::CompareArgs),
+    Compare(super::compare::CompareArgs),
     /// Work with --report documents: fanlight report merge shard-*.json -o merged.json
     #[command(subcommand)]
     Report(ReportCommand),

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::report::Report;
-use crate::pipeline::StageName;
+use super::Report;
+use crate::stage_name::StageName;
 
 /// The multi-line summary of `report`, ending with a newline.
 #[must_use]

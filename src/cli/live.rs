@@ -8,8 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::time::Duration;
 
-use super::live::Snapshot;
-use crate::pipeline::{Failure, Observer, Progress, Warning};
+use fanlight::{Failure, Observer, Progress, Snapshot, Warning};
 
 /// What the live view shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +78,7 @@ impl LiveView {
 impl Observer for LiveView {
     fn item_done(&mut self, _: &Progress, failure: Option<&Failure>) {
         if let Some(f) = failure {
-            if !matches!(f.error, crate::ItemError::Cancelled) {
+            if !matches!(f.error, fanlight::ItemError::Cancelled) {
                 self.clear();
                 eprintln!("error: {f}");
             }
@@ -177,14 +176,14 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::live::LiveStage;
-    use crate::pipeline::StageName;
+    use fanlight::{LiveStage, StageName};
+    use std::sync::Arc;
 
     #[test]
     fn every_line_fits_80_columns_and_shows_each_stage() {
-        let stages: Vec<LiveStage> = crate::pipeline::StageName::WORKING
+        let stages: Vec<Arc<LiveStage>> = StageName::WORKING
             .iter()
-            .map(|&n| LiveStage::new(n, 16))
+            .map(|&n| Arc::new(LiveStage::new(n, 16)))
             .collect();
         stages[2].add(Duration::from_millis(900));
         let queues = vec![(3, 32); 6];

@@ -1,0 +1,40 @@
+//! `fanlight report merge`: the shards' `--report` documents combined into one.
+
+use std::path::{Path, PathBuf};
+
+use super::{EXIT_OK, EXIT_USAGE};
+
+/// `fanlight report merge`: reads the shards' reports, writes the merged one.
+pub fn merge(paths: &[PathBuf], output: Option<&Path>) -> u8 {
+    let mut docs = Vec::new();
+    for path in paths {
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(doc) => docs.push((path.display().to_string(), doc)),
+            Err(e) => {
+                eprintln!("error: cannot read report {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let merged = match fanlight::report::merge_reports(&docs) {
+        Ok(merged) => merged,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let text = serde_json::to_string_pretty(&merged).expect("JSON serialises");
+    match output {
+        None => println!("{text}"),
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return EXIT_USAGE;
+            }
+        }
+    }
+    EXIT_OK
+}

@@ -1,0 +1,148 @@
+//! The plain configuration of a run: what to read, what to do to each photo and where to write it.
+//!
+//! Every option the command line offers lands in [`Config`]; the library never sees clap. Option
+//! values that arrive as text (`--resize 1920x1080`, `--filter unsharp:sigma=1`) parse here through
+//! `FromStr`, so the library and the command line accept exactly the same spellings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+mod filters;
+mod fit;
+mod output;
+mod parse;
+mod resize;
+mod select;
+mod template;
+mod watermark;
+mod workers;
+
+pub use filters::{FilterSpec, FILTER_NAMES};
+pub use fit::{check as check_fit, plan as plan_geometry, Background, Fit, Geometry};
+pub use output::{Chroma, Format, MetadataMode, OutputSpec, AVIF_BUILT};
+pub use parse::{
+    parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
+    parse_png_level, parse_quality, ParseError,
+};
+pub use resize::ResizeSpec;
+pub use select::{OnExists, Selection, Shard};
+pub use template::{utc_date, TemplateValues, TextTemplate};
+pub use watermark::{parse_scale, FontSize, Gravity, Rgb, WatermarkSpec};
+pub use workers::{cores, PoolSize, Workers};
+
+/// Everything one run needs. Build it with [`Config::new`] and adjust the fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Files and folders to process; folders are walked recursively. No default.
+    pub inputs: Vec<PathBuf>,
+    /// Folder the results go to; the input tree is mirrored below it. Default `output`.
+    pub output_dir: PathBuf,
+    /// How to resize; `None` keeps the size. Default: none.
+    pub resize: Option<ResizeSpec>,
+    /// Allow resizing up when the photo is smaller than the target. Default `false`.
+    pub enlarge: bool,
+    /// How the photo fits the resize box. Default [`Fit::Inside`].
+    pub fit: Fit,
+    /// Anchor of the `cover` crop and of the picture in the `contain` padding. Default centre.
+    pub gravity: Gravity,
+    /// Padding colour of `contain`. Default white.
+    pub background: Background,
+    /// Filters applied in order after the resize. Default: none.
+    pub filters: Vec<FilterSpec>,
+    /// The text watermark, if any. Default: none.
+    pub watermark: Option<WatermarkSpec>,
+    /// Output format and encoder settings.
+    pub output: OutputSpec,
+    /// Worker counts of the pooled stages.
+    pub workers: Workers,
+    /// Which files of the inputs to take.
+    pub select: Selection,
+    /// What to do when an output file already exists. Default: overwrite.
+    pub on_exists: OnExists,
+    /// Output file name below its mirrored folder, with `{stem}`, `{ext}`, `{width}` and
+    /// `{height}` (the output's size, known before any work from each file's header). Default
+    /// `{stem}.{ext}`.
+    pub name_template: String,
+    /// Write each output beside its input instead of below [`Config::output_dir`], replacing
+    /// the input when the name is the same. Without it no file is ever written into an input
+    /// folder. Default `false`.
+    pub in_place: bool,
+    /// Capacity of every channel; `None` means twice the consumer's worker count.
+    pub queue_capacity: Option<usize>,
+    /// Stop the batch at the first failure (the rest is reported as cancelled). Default `false`.
+    pub fail_fast: bool,
+    /// Refuse images with more pixels than this, checked from the header before decoding.
+    /// Default 268 million (16384 × 16384), like sharp.
+    pub max_pixels: u64,
+    /// Fail a photo whose processing has taken longer than this; checked as it enters and
+    /// leaves each stage, so the batch goes on. Default: none.
+    pub timeout: Option<Duration>,
+    /// Accept damaged images (truncated or corrupt JPEG data) as the decoder's best effort
+    /// instead of failing them. Default `false`.
+    pub lenient: bool,
+}
+
+impl Config {
+    /// A configuration that copies `inputs` into `output_dir` unchanged but re-encoded.
+    pub fn new(inputs: Vec<PathBuf>, output_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            inputs,
+            output_dir: output_dir.into(),
+            resize: None,
+            enlarge: false,
+            fit: Fit::Inside,
+            gravity: Gravity::Center,
+            background: Background::default(),
+            filters: Vec::new(),
+            watermark: None,
+            output: OutputSpec::default(),
+            select: Selection::default(),
+            on_exists: OnExists::Overwrite,
+            name_template: "{stem}.{ext}".into(),
+            in_place: false,
+            workers: Workers::default(),
+            queue_capacity: None,
+            fail_fast: false,
+            max_pixels: 268_402_689,
+            lenient: false,
+            timeout: None,
+        }
+    }
+
+    /// The built-in job that `cargo run --release` runs: every stage does visible work.
+    ///
+    /// Fit inside 400×400, a gentle unsharp mask, and a white "fanlight" watermark at the bottom right.
+    pub fn demo(inputs: Vec<PathBuf>, output_dir: impl Into<PathBuf>) -> Self {
+        let mut config = Config::new(inputs, output_dir);
+        config.resize = Some(ResizeSpec::Fit {
+            width: Some(400),
+            height: Some(400),
+        });
+        config.filters = vec![FilterSpec::Unsharp {
+            sigma: 1.0,
+            amount: 0.8,
+            threshold: 0,
+        }];
+        config.watermark = Some(WatermarkSpec {
+            font_size: 22.0,
+            opacity: 0.8,
+            margin: 12,
+            ..WatermarkSpec::new("fanlight")
+        });
+        config
+    }
+}
+
+impl Config {
+    /// The size of the output of an upright `width` × `height` photo: what `{width}` and
+    /// `{height}` in [`Config::name_template`] become. The resize stage makes exactly this size.
+    #[must_use]
+    pub fn output_size(&self, width: u32, height: u32) -> (u32, u32) {
+        match &self.resize {
+            None => (width, height),
+            Some(spec) => {
+                plan_geometry(spec, self.fit, self.gravity, self.enlarge, width, height).canvas
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The option-parsing vocabulary: [`ParseError`] and the parsers of plain values (numbers in a
+//! range, durations, the name template) that several options share.
+
+use std::fmt;
+use std::time::Duration;
+
+/// An error in an option's value: names what was given and what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+pub(crate) fn bad(msg: impl Into<String>) -> ParseError {
+    ParseError(msg.into())
+}
+
+/// Parses `0..=1` opacity.
+pub fn parse_opacity(s: &str) -> Result<f32, ParseError> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(bad(format!("'{s}': expected a number from 0 to 1"))),
+    }
+}
+
+/// Parses a JPEG quality `1..=100`.
+pub fn parse_quality(s: &str) -> Result<u8, ParseError> {
+    match s.trim().parse::<u8>() {
+        Ok(v) if (1..=100).contains(&v) => Ok(v),
+        _ => Err(bad(format!("'{s}': expected a whole number from 1 to 100"))),
+    }
+}
+
+/// Parses a PNG deflate level `0..=9`.
+pub fn parse_png_level(s: &str) -> Result<u8, ParseError> {
+    match s.trim().parse::<u8>() {
+        Ok(v) if v <= 9 => Ok(v),
+        _ => Err(bad(format!(
+            "'{s}': expected a level from 0 (no compression, fastest) to 9 (smallest)"
+        ))),
+    }
+}
+
+/// Parses a positive count such as a worker count or queue capacity (1..=1024).
+pub fn parse_count(s: &str) -> Result<usize, ParseError> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if (1..=1024).contains(&v) => Ok(v),
+        _ => Err(bad(format!(
+            "'{s}': expected a whole number from 1 to 1024"
+        ))),
+    }
+}
+
+/// Parses a font size in pixels (1..=2000).
+pub fn parse_font_size(s: &str) -> Result<f32, ParseError> {
+    let t = s.trim().trim_end_matches("px");
+    match t.parse::<f32>() {
+        Ok(v) if (1.0..=2000.0).contains(&v) => Ok(v),
+        _ => Err(bad(format!(
+            "'{s}': expected a size in pixels from 1 to 2000"
+        ))),
+    }
+}
+
+/// Checks a `--name` template: it must make a plain file name (no `/`, no NUL), so that every
+/// output stays in its mirrored folder below the output folder. Returns it unchanged.
+pub fn parse_name_template(t: &str) -> Result<String, ParseError> {
+    if t.trim().is_empty() {
+        return Err(bad(
+            "the name template is empty: give a file name such as {stem}.{ext}",
+        ));
+    }
+    if t.contains(['/', '\0']) {
+        return Err(bad(format!(
+            "'{t}': a name template is a file name, not a path (no '/'); the input's folders are mirrored anyway"
+        )));
+    }
+    Ok(t.to_string())
+}
+
+/// Parses a duration such as `30s`, `500ms` or `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
+    let t = s.trim();
+    let err = || {
+        bad(format!(
+            "'{s}': expected a duration such as 500ms, 30s or 2m"
+        ))
+    };
+    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| err())?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(err());
+    }
+    // Finite but beyond what a Duration holds (`1e300m`) is refused, not a panic.
+    Duration::try_from_secs_f64(v * mult).map_err(|_| err())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_durations_parse() {
+        assert!(parse_opacity("1.5").is_err());
+        assert!(parse_quality("0").is_err());
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+    }
+
+    #[test]
+    fn a_duration_too_long_for_a_duration_is_refused_not_a_panic() {
+        // Found by the `options` fuzz target: finite seconds beyond Duration's range panicked.
+        let digits = "4".repeat(120);
+        assert!(parse_duration(&format!("{digits}67")).is_err());
+        assert!(parse_duration("1e300m").is_err());
+        assert!(parse_duration("1e20s").is_err());
+        assert_eq!(
+            parse_duration("1e9s"),
+            Ok(Duration::from_secs(1_000_000_000))
+        );
+    }
+}
