@@ -70,21 +70,6 @@ impl Default for Background {
     }
 }
 
-impl Background {
-    /// Whether the colour is fully opaque.
-    #[must_use]
-    pub fn is_opaque(self) -> bool {
-        self.0[3] == 255
-    }
-
-    /// Whether the colour is a grey (so a grey photo can stay grey).
-    #[must_use]
-    pub fn is_grey(self) -> bool {
-        let [r, g, b, _] = self.0;
-        r == g && g == b
-    }
-}
-
 impl FromStr for Background {
     type Err = ParseError;
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use super::parse::{bad, parse_font_size, ParseError};
 
 /// Where a watermark sits on the photo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gravity {
     /// Top left corner.
     TopLeft,
@@ -25,7 +25,6 @@ pub enum Gravity {
     /// Bottom edge, centred.
     Bottom,
     /// Bottom right corner (the default).
-    #[default]
     BottomRight,
 }
 

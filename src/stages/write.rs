@@ -119,13 +119,9 @@ pub fn temp_key(name: &str) -> std::borrow::Cow<'_, str> {
     format!("{}.{hash:016x}", &name[..cut]).into()
 }
 
-/// Writes `bytes` to `dst` so that `dst` is either absent, as before, or complete.
-pub fn write_atomically(dst: &Path, bytes: &[u8]) -> Result<(), ItemError> {
-    write_with(dst, bytes, None)
-}
-
-/// [`write_atomically`], with the test seam `fault` called once the temporary file holds the
-/// bytes: its error is handled like a real one, so the temporary file is removed.
+/// Writes `bytes` to `dst` so that `dst` is either absent, as before, or complete, with the test
+/// seam `fault` called once the temporary file holds the bytes: its error is handled like a real
+/// one, so the temporary file is removed.
 fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<(), ItemError> {
     let fail = |e: io::Error| ItemError::Write {
         path: dst.to_path_buf(),
