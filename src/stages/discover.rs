@@ -247,12 +247,7 @@ pub fn in_shard(rel: &Path, shard: Shard) -> bool {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/");
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash % u64::from(shard.count) == u64::from(shard.index - 1)
+    super::fnv1a(text.as_bytes()) % u64::from(shard.count) == u64::from(shard.index - 1)
 }
 
 /// `output_dir/rel`'s folder, with the file named by `template` (`{stem}`, `{ext}`); the

@@ -108,10 +108,7 @@ pub fn temp_key(name: &str) -> std::borrow::Cow<'_, str> {
     if name.len() + 12 + TEMP_SUFFIX.len() <= NAME_MAX {
         return name.into();
     }
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
-        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = super::fnv1a(name.as_bytes());
     let mut cut = 128;
     while !name.is_char_boundary(cut) {
         cut -= 1;
