@@ -9,6 +9,7 @@ use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, ImageEncoder, RgbImage, RgbaImage};
 
 use super::{GoldenError, Tolerance};
+use crate::ops::blend::over_white;
 
 /// The colour of a differing pixel: magenta, which a faded grey background never contains.
 pub const HIGHLIGHT: [u8; 3] = [255, 0, 255];
@@ -56,9 +57,7 @@ fn differs(e: &[u8], a: &[u8], max_delta: u8) -> bool {
 
 /// The pixel over white, as Rec. 601 grey, lightened to [`FADE`] percent strength.
 fn faded(px: &[u8]) -> [u8; 3] {
-    let alpha = u32::from(px[3]);
-    let over_white = |c: u8| (u32::from(c) * alpha + 255 * (255 - alpha) + 127) / 255;
-    let (r, g, b) = (over_white(px[0]), over_white(px[1]), over_white(px[2]));
+    let [r, g, b] = [0, 1, 2].map(|i| u32::from(over_white(px[i], px[3])));
     let luma = (299 * r + 587 * g + 114 * b + 500) / 1000;
     let v = (255 - ((255 - luma) * FADE + 50) / 100) as u8;
     [v, v, v]

@@ -18,6 +18,13 @@ fn clip(img: &Raster, x: i64, y: i64, w: u32, h: u32) -> Option<(i64, i64, i64, 
     (x0 < x1 && y0 < y1).then(|| (x0, y0, y1, (x1 - x0) as usize))
 }
 
+/// Channel value `c` of a straight-alpha pixel with `alpha`, composited over white (rounded).
+#[must_use]
+pub fn over_white(c: u8, alpha: u8) -> u8 {
+    let a = u32::from(alpha);
+    ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8
+}
+
 /// Blends `color` through `mask` at `opacity` (0–1) into `img`, with the mask's top-left corner at
 /// `(x, y)`; parts outside the photo are clipped. A grey photo stays grey only when the colour is
 /// grey: otherwise the caller should convert it to colour first.

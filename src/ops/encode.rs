@@ -1,5 +1,6 @@
 //! Encoding: a [`Raster`] to JPEG, PNG, WebP or AVIF bytes, with the metadata embedded.
 
+use super::blend;
 use super::decode::ImageKind;
 use super::meta::{webp_with_metadata, Metadata};
 use super::raster::{Layout, Raster};
@@ -156,10 +157,7 @@ fn encode_jpeg(
 fn over_white(rgba: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(rgba.len() / 4 * 3);
     for px in rgba.chunks_exact(4) {
-        let a = u32::from(px[3]);
-        for &c in &px[..3] {
-            out.push(((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
-        }
+        out.extend(px[..3].iter().map(|&c| blend::over_white(c, px[3])));
     }
     out
 }
