@@ -23,6 +23,7 @@
 //! library.
 #![deny(missing_docs)]
 
+mod atomic;
 mod cancel;
 mod config;
 mod error;

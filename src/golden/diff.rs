@@ -1,8 +1,6 @@
 //! Difference images: the pixels that differ in solid magenta over a faded grey copy of the
 //! expected image, so a person sees at a glance where a change is and what it touched.
 
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
@@ -75,6 +73,7 @@ pub fn write_diff(
 }
 
 /// Writes `img` as PNG, keeping its colour type (grey stays grey), creating the folder first.
+/// The file appears whole or not at all (a parallel test may be reading it).
 pub(crate) fn write_png(
     path: &Path,
     img: &DynamicImage,
@@ -87,17 +86,16 @@ pub(crate) fn write_png(
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
     }
-    let file = File::create(path).map_err(|e| fail(e.to_string()))?;
-    let encoder =
-        PngEncoder::new_with_quality(BufWriter::new(file), compression, FilterType::Adaptive);
-    encoder
+    let mut bytes = Vec::new();
+    PngEncoder::new_with_quality(&mut bytes, compression, FilterType::Adaptive)
         .write_image(
             img.as_bytes(),
             img.width(),
             img.height(),
             img.color().into(),
         )
-        .map_err(|e| fail(e.to_string()))
+        .map_err(|e| fail(e.to_string()))?;
+    super::write_whole(path, &bytes).map_err(|e| fail(e.to_string()))
 }
 
 #[cfg(test)]

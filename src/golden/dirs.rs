@@ -351,14 +351,6 @@ fn copy_atomically(from: &Path, to: &Path) -> Result<(), GoldenError> {
     if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(fail)?;
     }
-    let mut temp_name = OsString::from(".");
-    temp_name.push(to.file_name().unwrap_or_default());
-    temp_name.push(".golden-tmp");
-    let temp = to.with_file_name(temp_name);
-    let result = fs::copy(from, &temp).and_then(|_| fs::rename(&temp, to));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(fail(e));
-    }
-    Ok(())
+    let bytes = fs::read(from).map_err(fail)?;
+    super::write_whole(to, &bytes).map_err(fail)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -128,21 +128,8 @@ fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<()
         fs::create_dir_all(parent).map_err(fail)?;
     }
     let tmp = temp_path(dst);
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        if let Some(fault) = fault {
-            fault(&tmp)?;
-        }
-        file.sync_data()?;
-        drop(file);
-        fs::rename(&tmp, dst)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    Ok(())
+    let check = |tmp: &Path| fault.map_or(Ok(()), |fault| fault(tmp));
+    crate::atomic::write_via(&tmp, dst, bytes, check).map_err(fail)
 }
 
 /// A write error in plain words, with the system's own text after it.
