@@ -72,7 +72,7 @@ pub struct Config {
     /// Stop the batch at the first failure (the rest is reported as cancelled). Default `false`.
     pub fail_fast: bool,
     /// Refuse images with more pixels than this, checked from the header before decoding.
-    /// Default 268 million (16384 × 16384), like sharp.
+    /// Default 268,402,689 (16383 × 16383), like sharp.
     pub max_pixels: u64,
     /// Fail a photo whose processing has taken longer than this; checked as it enters and
     /// leaves each stage, so the batch goes on. Default: none.

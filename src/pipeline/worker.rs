@@ -79,7 +79,9 @@ pub(crate) fn serve<S: Stage>(
                 let out = process_guarded(&mut stage, frame, ctx);
                 let done = Instant::now();
                 clock.busy += done - received;
-                clock.cpu += thread_cpu_time() - cpu_start;
+                // Saturating: this runs outside the panic guard, and a clock that reads lower must not
+                // panic the worker (a dead worker would hang the drain).
+                clock.cpu += thread_cpu_time().saturating_sub(cpu_start);
                 live.add(done - received);
                 clock.spans.push(Span {
                     item: match &out {
