@@ -103,18 +103,20 @@ fn a_full_disk_fails_the_photo_and_removes_its_temporary_file() {
     let temps = Arc::new(Mutex::new(Vec::new()));
     let seen = temps.clone();
     let config = Config::new(vec![input], &out);
-    let mut ctx = RunContext::default();
-    ctx.write_fault = Some(Arc::new(move |tmp: &Path| {
-        assert!(
-            tmp.is_file(),
-            "the seam runs while the temporary file exists"
-        );
-        if tmp.to_string_lossy().contains("c.png") {
-            seen.lock().unwrap().push(tmp.to_path_buf());
-            return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
-        }
-        Ok(())
-    }));
+    let ctx = RunContext {
+        write_fault: Some(Arc::new(move |tmp: &Path| {
+            assert!(
+                tmp.is_file(),
+                "the seam runs while the temporary file exists"
+            );
+            if tmp.to_string_lossy().contains("c.png") {
+                seen.lock().unwrap().push(tmp.to_path_buf());
+                return Err(std::io::Error::from_raw_os_error(libc::ENOSPC));
+            }
+            Ok(())
+        })),
+        ..RunContext::default()
+    };
     let report = run_watched_with(config, ctx, WATCHDOG);
     assert_eq!((report.ok, report.failed), (3, 1), "{:#?}", report.failures);
     let failure = &report.failures[0];

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use super::parse::{bad, ParseError};
 
-/// The resize box (or scale); [`Fit`] says how a photo fits it.
+/// The resize box (or scale); [`Fit`](super::Fit) says how a photo fits it.
 ///
 /// Spellings: `1920x1080` (a box), `1920` (the long edge: the same as `1920x1920`), `1920x`
 /// (the width only), `x1080` (the height only), `50%` (a scale).

@@ -139,8 +139,8 @@ impl FromStr for Rgb {
 /// The watermark: a text or an image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatermarkSpec {
-    /// The text; `\n` starts a new line; placeholders as [`TextTemplate`] describes. Unused
-    /// (and empty) for an image watermark.
+    /// The text; `\n` starts a new line; `{filename}`, `{stem}`, `{date}` and `{exif:TAG}` are
+    /// filled in per photo (`{{` and `}}` for braces). Unused (and empty) for an image watermark.
     pub text: String,
     /// An image drawn instead of a text (a PNG's alpha is respected). Default: none.
     pub image: Option<PathBuf>,

@@ -61,7 +61,7 @@ pub fn gaussian_blur_in_place(img: &mut Raster, sigma: f32, scratch: &mut BlurSc
 /// once rows up to `y + r` have been read into the ring, so writing in place is safe.
 ///
 /// On x86-64 CPUs with AVX2 both passes run on explicit AVX2 kernels (`vpmaddwd`: two taps per
-/// multiply, sums kept in registers; see [`avx2`]), chosen at run time, and the loop around them and
+/// multiply, sums kept in registers; see `avx2`), chosen at run time, and the loop around them and
 /// `combine` are compiled with AVX2 enabled. The arithmetic is the same integer arithmetic, so
 /// every path gives identical bytes.
 pub fn blur_rows_in_place<F: FnMut(&mut [u8], &[u8])>(
@@ -97,7 +97,7 @@ unsafe fn blur_avx2<F: FnMut(&mut [u8], &[u8])>(
 }
 
 /// The streaming blur; `AVX2` selects the explicit AVX2 kernels, which keep the ring rows biased
-/// (see [`avx2`]).
+/// (see `avx2`).
 ///
 /// # Safety
 /// With `AVX2` set, the CPU must support AVX2.
