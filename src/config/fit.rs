@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use super::parse::{bad, ParseError};
 use super::resize::ResizeSpec;
-use super::watermark::{Gravity, Rgb};
+use super::watermark::{hex_bytes, Gravity, Rgb};
 pub use crate::ops::geometry::Geometry;
 
 /// How a photo is fitted to the `--resize` box.
@@ -79,10 +79,8 @@ impl FromStr for Background {
         if t == "transparent" || t == "none" {
             return Ok(Background([0, 0, 0, 0]));
         }
-        let hex = t.strip_prefix('#').unwrap_or(&t);
-        if hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
-            return Ok(Background([byte(0), byte(2), byte(4), byte(6)]));
+        if let Some(&[r, g, b, a]) = hex_bytes(&t).as_deref() {
+            return Ok(Background([r, g, b, a]));
         }
         match t.parse::<Rgb>() {
             Ok(Rgb([r, g, b])) => Ok(Background([r, g, b, 255])),

@@ -115,24 +115,27 @@ impl FromStr for Rgb {
         if let Some(c) = named {
             return Ok(Rgb(c));
         }
-        let err = || {
-            bad(format!(
+        match hex_bytes(&t).as_deref() {
+            Some(&[r, g, b]) => Ok(Rgb([r, g, b])),
+            _ => Err(bad(format!(
                 "'{s}': expected #RRGGBB, #RGB or a colour name such as white"
-            ))
-        };
-        let hex = t.strip_prefix('#').unwrap_or(&t);
-        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(err());
+            ))),
         }
-        let digit = |i: usize| u8::from_str_radix(&hex[i..i + 1], 16).map_err(|_| err());
-        match hex.len() {
-            6 => {
-                let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| err());
-                Ok(Rgb([byte(0)?, byte(2)?, byte(4)?]))
-            }
-            3 => Ok(Rgb([digit(0)? * 17, digit(1)? * 17, digit(2)? * 17])),
-            _ => Err(err()),
-        }
+    }
+}
+
+/// The bytes a hex colour spells (`#` optional): three digits stand for six (`#f80` is
+/// `#ff8800`), otherwise every two digits are a byte. `None` unless every character is a digit.
+pub(crate) fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let hex = text.strip_prefix('#').unwrap_or(text);
+    let digits: Vec<u8> = hex
+        .chars()
+        .map(|c| c.to_digit(16).map(|d| d as u8))
+        .collect::<Option<_>>()?;
+    match digits.len() {
+        3 => Some(digits.iter().map(|d| d * 17).collect()),
+        n if n > 0 && n % 2 == 0 => Some(digits.chunks(2).map(|p| p[0] * 16 + p[1]).collect()),
+        _ => None,
     }
 }
 
