@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use fanlight::report::{report_json, summary, trace_json};
+use fanlight::report::{report_json, save_json, summary, trace_json};
 use fanlight::{CancelReason, CancelToken, Config, Report, RunContext};
 
 use super::args::ProgressArg;
@@ -83,8 +83,7 @@ pub fn convert(run: &Run) -> u8 {
     ];
     for (path, doc) in documents {
         let Some(path) = path else { continue };
-        let text = serde_json::to_string_pretty(&doc).expect("JSON serialises");
-        if let Err(e) = std::fs::write(path, text) {
+        if let Err(e) = save_json(path, &doc) {
             eprintln!("error: cannot write {}: {e}", path.display());
             code = code.max(EXIT_USAGE);
         }

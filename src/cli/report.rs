@@ -26,11 +26,13 @@ pub fn merge(paths: &[PathBuf], output: Option<&Path>) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let text = serde_json::to_string_pretty(&merged).expect("JSON serialises");
     match output {
-        None => println!("{text}"),
+        None => println!(
+            "{}",
+            serde_json::to_string_pretty(&merged).expect("JSON serialises")
+        ),
         Some(path) => {
-            if let Err(e) = std::fs::write(path, text) {
+            if let Err(e) = fanlight::report::save_json(path, &merged) {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return EXIT_USAGE;
             }

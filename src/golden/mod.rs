@@ -121,8 +121,6 @@ impl GoldenError {
 /// Writes `bytes` to `path` whole or not at all, through a hidden temporary name beside it: a
 /// parallel test reading a golden never sees half of one.
 fn write_whole(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(path.file_name().unwrap_or_default());
-    temp_name.push(format!(".{}.golden-tmp", std::process::id()));
-    crate::atomic::write_via(&path.with_file_name(temp_name), path, bytes, |_| Ok(()))
+    let temp_name = |_| crate::atomic::temp_beside(path, ".golden-tmp");
+    crate::atomic::write_new(path, bytes, temp_name, |_| Ok(()))
 }

@@ -5,7 +5,8 @@ mod json;
 mod merge;
 mod table;
 
-use std::path::PathBuf;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use json::{report_json, trace_json};
@@ -17,6 +18,14 @@ use crate::metrics::clock::WorkerClock;
 use crate::metrics::live::QueueStats;
 use crate::pipeline::{Failure, Warning};
 use crate::stage_name::StageName;
+
+/// Writes a JSON document (the report, the trace, a merged report) to `path`, pretty-printed,
+/// whole or not at all: a full disk or a crash leaves the old file or none, never half of one.
+pub fn save_json(path: &Path, doc: &serde_json::Value) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(doc).map_err(io::Error::other)?;
+    let temp_name = |_| crate::atomic::temp_beside(path, ".tmp");
+    crate::atomic::write_new(path, text.as_bytes(), temp_name, |_| Ok(()))
+}
 
 /// Per-stage figures.
 #[derive(Debug, Clone, PartialEq)]

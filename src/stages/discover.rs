@@ -155,7 +155,9 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
         // In place, the input itself at the output's path is not an "existing output".
         let exists = exists && !replaces_itself;
         let refusal = refusal.or(match config.on_exists {
-            OnExists::Skip if exists => {
+            // Only a finished photo counts as done: a folder or a FIFO in the way is not one
+            // (the photo is processed, and its write fails with the reason).
+            OnExists::Skip if exists && dst.is_file() => {
                 plan.skipped.push((src, dst));
                 continue;
             }

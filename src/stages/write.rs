@@ -86,16 +86,38 @@ pub fn output_kind(format: Format, dst: &Path, input: Option<ImageKind>) -> Imag
 /// The longest file name most file systems allow, in bytes: temporary names are kept within it.
 const NAME_MAX: usize = 255;
 
-/// The temporary name beside `dst`: `.{key}.{pid}.fanlight-tmp`, hidden, with the process id,
-/// ending in [`TEMP_SUFFIX`]; `key` is the output's name (see [`temp_key`]).
+/// The temporary name beside `dst` for a write's `attempt`:
+/// `.{key}.{host}-{pid}-{random}.fanlight-tmp`, hidden, ending in [`TEMP_SUFFIX`]. `key` stands
+/// for the output's name (see [`temp_key`]); `host` (a hash of the host name) and `pid` say whose
+/// it is, so a later run can tell a dead run's leftovers from a live run's work; the random part
+/// makes the name unguessable (and `attempt` is only a seed for another one).
 #[must_use]
-pub fn temp_path(dst: &Path) -> PathBuf {
+pub fn temp_path(dst: &Path, attempt: u32) -> PathBuf {
     let name = dst
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let key = temp_key(&name);
-    dst.with_file_name(format!(".{key}.{}{TEMP_SUFFIX}", std::process::id()))
+    let random = crate::atomic::random_u32() ^ attempt;
+    dst.with_file_name(format!(
+        ".{key}.{:08x}-{}-{random:08x}{TEMP_SUFFIX}",
+        host_tag(),
+        std::process::id()
+    ))
+}
+
+/// A hash of this machine's host name: temporaries from another machine sharing the folder are
+/// never taken for a dead local run's.
+fn host_tag() -> u32 {
+    static TAG: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *TAG.get_or_init(|| {
+        let mut buf = [0u8; 256];
+        // SAFETY: gethostname writes at most `buf.len()` bytes into the buffer it is given.
+        let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+        let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        let name = if ok { &buf[..len] } else { b"" };
+        super::fnv1a(name) as u32
+    })
 }
 
 /// The part of a temporary name that stands for the output `name`: the name itself, or, when
@@ -104,8 +126,8 @@ pub fn temp_path(dst: &Path) -> PathBuf {
 /// names stay unique and a later run can still find its stale ones.
 #[must_use]
 pub fn temp_key(name: &str) -> std::borrow::Cow<'_, str> {
-    // '.', the name, '.', a pid of at most 10 digits, the suffix.
-    if name.len() + 12 + TEMP_SUFFIX.len() <= NAME_MAX {
+    // '.', the name, '.', host (8), '-', a pid of at most 10 digits, '-', random (8), the suffix.
+    if name.len() + 30 + TEMP_SUFFIX.len() <= NAME_MAX {
         return name.into();
     }
     let hash = super::fnv1a(name.as_bytes());
@@ -127,9 +149,8 @@ fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<()
     if let Some(parent) = dst.parent() {
         fs::create_dir_all(parent).map_err(fail)?;
     }
-    let tmp = temp_path(dst);
     let check = |tmp: &Path| fault.map_or(Ok(()), |fault| fault(tmp));
-    crate::atomic::write_via(&tmp, dst, bytes, check).map_err(fail)
+    crate::atomic::write_new(dst, bytes, |attempt| temp_path(dst, attempt), check).map_err(fail)
 }
 
 /// A write error in plain words, with the system's own text after it.
@@ -155,12 +176,19 @@ fn io_reason(e: &io::Error) -> String {
     }
 }
 
+/// A temporary file older than this is stale whoever made it: a write takes well under a second
+/// from creating its temporary file to renaming it.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Removes the temporary files that an earlier, killed run left for the outputs `dsts`; returns
 /// how many.
 ///
-/// Only temporaries of these outputs are touched, never others in the same folders: shards of
-/// one batch (`--shard K/N`) share an output folder, and a shard starting must not delete the
-/// files another shard is writing at that moment.
+/// Only temporaries of these outputs are looked at, never others in the same folders, and of
+/// those only what is provably not a live run's work: one made on this machine by a process that
+/// is gone, or one untouched for [`STALE_AFTER`]. Shards of one batch (`--shard K/N`, even on
+/// several machines) and a second run started on the same folder may be writing there at that
+/// moment. A symbolic link at a temporary name is never a run's work (temporaries are created
+/// as new files, never through a link) and is removed, the link and not what it points to.
 pub fn remove_stale_temps<'a>(dsts: impl IntoIterator<Item = &'a Path>) -> usize {
     let mut by_folder: HashMap<&Path, HashSet<String>> = HashMap::new();
     for dst in dsts {
@@ -183,16 +211,26 @@ pub fn remove_stale_temps<'a>(dsts: impl IntoIterator<Item = &'a Path>) -> usize
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            // `.{output name}.{pid}.fanlight-tmp`, see `temp_path`.
-            let output = name
+            // `.{output key}.{host}-{pid}-{random}.fanlight-tmp`, see `temp_path`.
+            let Some((output, owner)) = name
                 .strip_prefix('.')
                 .and_then(|n| n.strip_suffix(TEMP_SUFFIX))
                 .and_then(|n| n.rsplit_once('.'))
-                .map(|(output, _pid)| output);
-            if output.is_some_and(|o| names.contains(o))
-                && entry.file_type().is_ok_and(|t| t.is_file())
-                && fs::remove_file(entry.path()).is_ok()
-            {
+            else {
+                continue;
+            };
+            if !names.contains(output) {
+                continue;
+            }
+            let Ok(meta) = entry.path().symlink_metadata() else {
+                continue;
+            };
+            let stale = if meta.file_type().is_symlink() {
+                true
+            } else {
+                meta.file_type().is_file() && (dead_local_owner(owner) || untouched_for(&meta))
+            };
+            if stale && fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
             }
         }
@@ -200,23 +238,83 @@ pub fn remove_stale_temps<'a>(dsts: impl IntoIterator<Item = &'a Path>) -> usize
     removed
 }
 
+/// Whether `owner` (`{host}-{pid}-{random}`) names a process of this machine that has ended.
+fn dead_local_owner(owner: &str) -> bool {
+    let mut parts = owner.split('-');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<i32>() else {
+        return false;
+    };
+    if u32::from_str_radix(host, 16) != Ok(host_tag()) || pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only asks whether the process exists; nothing is sent.
+    let alive = unsafe { libc::kill(pid, 0) } == 0
+        || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    !alive
+}
+
+fn untouched_for(meta: &fs::Metadata) -> bool {
+    meta.modified()
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_some_and(|age| age > STALE_AFTER)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A pid no process can have (above Linux's largest `pid_max`).
+    const DEAD_PID: u32 = 2_147_483_000;
+
+    fn planted(dir: &Path, key: &str, owner: &str) -> PathBuf {
+        let path = dir.join(format!(".{key}.{owner}{TEMP_SUFFIX}"));
+        fs::write(&path, b"half").unwrap();
+        path
+    }
+
     #[test]
-    fn only_stale_temporaries_of_this_runs_outputs_are_removed() {
+    fn only_provably_stale_temporaries_of_this_runs_outputs_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let mine = dir.path().join("a.jpg");
-        let theirs = dir.path().join("b.jpg");
-        let mine_tmp = dir.path().join(".a.jpg.4242.fanlight-tmp");
-        let theirs_tmp = dir.path().join(".b.jpg.4243.fanlight-tmp");
-        fs::write(&mine_tmp, b"half").unwrap();
-        fs::write(&theirs_tmp, b"being written by another shard").unwrap();
-        assert_eq!(temp_path(&mine).parent(), Some(dir.path()));
-        assert_eq!(remove_stale_temps([mine.as_path()]), 1);
-        assert!(!mine_tmp.exists());
-        assert!(theirs_tmp.exists(), "{} is not ours", theirs.display());
+        let d = dir.path();
+        let mine = d.join("a.jpg");
+        let host = format!("{:08x}", host_tag());
+        let other_host = format!("{:08x}", host_tag().wrapping_add(1));
+        let me = std::process::id();
+        let dead_here = planted(d, "a.jpg", &format!("{host}-{DEAD_PID}-00000001"));
+        let live_here = planted(d, "a.jpg", &format!("{host}-{me}-00000002"));
+        let elsewhere = planted(d, "a.jpg", &format!("{other_host}-{DEAD_PID}-00000003"));
+        let old_elsewhere = planted(d, "a.jpg", &format!("{other_host}-{DEAD_PID}-00000004"));
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        fs::File::options()
+            .write(true)
+            .open(&old_elsewhere)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        let not_ours = planted(d, "b.jpg", &format!("{host}-{DEAD_PID}-00000005"));
+        let outside = d.join("outside.txt");
+        fs::write(&outside, b"keep").unwrap();
+        let link = d.join(format!(".a.jpg.{host}-{me}-00000006{TEMP_SUFFIX}"));
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+
+        assert_eq!(remove_stale_temps([mine.as_path()]), 3);
+        assert!(!dead_here.exists(), "a dead local run's leftover goes");
+        assert!(
+            !old_elsewhere.exists(),
+            "anything untouched for an hour goes"
+        );
+        assert!(link.symlink_metadata().is_err(), "a planted link goes");
+        assert!(live_here.exists(), "a live run's temporary stays");
+        assert!(
+            elsewhere.exists(),
+            "another machine's fresh temporary stays"
+        );
+        assert!(not_ours.exists(), "only this run's outputs' temporaries");
+        assert_eq!(fs::read(&outside).unwrap(), b"keep");
     }
 
     #[test]
@@ -226,20 +324,37 @@ mod tests {
         let short = dir.join("a.jpg");
         let long = dir.join(format!("{}.jpg", "é".repeat(125))); // 254 bytes
         let other = dir.join(format!("{}b.jpg", "é".repeat(124)));
+        let host = format!("{:08x}", host_tag());
+        let mut leftovers = Vec::new();
         for dst in [&short, &long, &other] {
-            let tmp = temp_path(dst);
+            let tmp = temp_path(dst, 0);
             assert!(tmp.file_name().unwrap().len() <= NAME_MAX, "{tmp:?}");
-            fs::write(&tmp, b"partial").unwrap();
+            // The same name as a dead run of this machine would have left.
+            let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
+            let (key, _) = name
+                .strip_suffix(TEMP_SUFFIX)
+                .unwrap()
+                .rsplit_once('.')
+                .unwrap();
+            let path = dir.join(format!("{key}.{host}-{DEAD_PID}-0000000a{TEMP_SUFFIX}"));
+            fs::write(&path, b"partial").unwrap();
+            leftovers.push(path);
         }
-        assert_ne!(temp_path(&long), temp_path(&other));
+        assert_ne!(temp_path(&long, 0), temp_path(&other, 0));
+        assert_ne!(temp_path(&short, 0), temp_path(&short, 0), "a random part");
         let pid = std::process::id();
-        assert_eq!(
-            temp_path(&short),
-            dir.join(format!(".a.jpg.{pid}{TEMP_SUFFIX}"))
+        let name = temp_path(&short, 0)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with(&format!(".a.jpg.{host}-{pid}-")) && name.ends_with(TEMP_SUFFIX),
+            "{name}"
         );
         assert_eq!(remove_stale_temps([short.as_path(), long.as_path()]), 2);
         assert!(
-            temp_path(&other).exists(),
+            leftovers[2].exists(),
             "only this run's outputs' temporaries"
         );
         fs::remove_dir_all(&dir).unwrap();
