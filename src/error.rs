@@ -130,6 +130,14 @@ pub enum ItemError {
     /// The photo took longer than the per-photo timeout.
     #[error("timed out after {0:.1?} (raise --timeout if such photos are expected)")]
     TimedOut(std::time::Duration),
+    /// The file is larger than the configured limit; it was not read.
+    #[error("the file is {bytes} bytes, over the limit of {limit} (raise --max-file-size if the file is trusted)")]
+    FileTooLarge {
+        /// The file's size.
+        bytes: u64,
+        /// The configured limit.
+        limit: u64,
+    },
     /// The run was stopped before this item was finished.
     #[error("cancelled before it was finished")]
     Cancelled,

@@ -207,6 +207,42 @@ fn a_decompression_bomb_is_refused_from_its_header() {
     );
 }
 
+#[test]
+fn a_file_over_the_size_limit_is_refused_and_the_rest_are_written() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let jpeg = real_jpeg();
+    std::fs::write(input.join("a.jpg"), &jpeg).unwrap();
+    // A sparse 3 GB file named like a photo: refused from its size, never read.
+    let big = std::fs::File::create(input.join("video.jpg")).unwrap();
+    big.set_len(3 << 30).unwrap();
+    let mut config = Config::new(vec![input.clone()], tmp.path().join("out"));
+    let report = run_watched(config.clone(), Duration::from_secs(20));
+    assert_eq!((report.ok, report.failed), (1, 1));
+    let failure = &report.failures[0];
+    assert!(failure.job.src.ends_with("video.jpg"));
+    assert!(
+        matches!(
+            failure.error,
+            ItemError::FileTooLarge {
+                bytes: 3_221_225_472,
+                limit: 2_147_483_648
+            }
+        ),
+        "{}",
+        failure.error
+    );
+    assert!(failure.to_string().contains("--max-file-size"), "{failure}");
+    // The limit is exact: a file of exactly the limit is read.
+    config.max_file_size = jpeg.len() as u64;
+    let report = run_watched(config.clone(), Duration::from_secs(20));
+    assert_eq!(report.ok, 1, "{:?}", report.failures);
+    config.max_file_size = jpeg.len() as u64 - 1;
+    let report = run_watched(config, Duration::from_secs(20));
+    assert_eq!((report.ok, report.failed), (0, 2));
+}
+
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in data {

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use fanlight::{
     parse_count, parse_duration, parse_name_template, parse_opacity, parse_png_level,
-    parse_quality, parse_scale, Background, Chroma, Config, FilterSpec, Fit, FontSize, Format,
-    Gravity, MetadataMode, OnExists, PoolSize, ResizeSpec, Rgb, Shard, WatermarkSpec, FILTER_NAMES,
+    parse_quality, parse_scale, parse_size, Background, Chroma, Config, FilterSpec, Fit, FontSize,
+    Format, Gravity, MetadataMode, OnExists, PoolSize, ResizeSpec, Rgb, Shard, WatermarkSpec,
+    FILTER_NAMES,
 };
 
 /// Batch photo pipeline: resize, filter, watermark and re-encode folders of photos, and show
@@ -242,6 +243,10 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "N", default_value_t = 268_402_689)]
     pub max_pixels: u64,
 
+    /// Refuse files larger than this before reading them (a video named .jpg costs no memory)
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub max_file_size: u64,
+
     /// Live view on standard error: auto (bar on a terminal, nothing otherwise), bar, stages
     /// (one line per stage), none.
     #[arg(long, value_name = "MODE", default_value = "auto")]
@@ -350,6 +355,7 @@ impl ConvertArgs {
         config.queue_capacity = self.queue;
         config.fail_fast = self.fail_fast;
         config.max_pixels = self.max_pixels;
+        config.max_file_size = self.max_file_size;
         config.lenient = self.lenient;
         config.timeout = self.timeout;
         config

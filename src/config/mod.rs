@@ -22,13 +22,16 @@ pub use fit::{check as check_fit, plan as plan_geometry, Background, Fit, Geomet
 pub use output::{Chroma, Format, MetadataMode, OutputSpec, AVIF_BUILT};
 pub use parse::{
     parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
-    parse_png_level, parse_quality, ParseError,
+    parse_png_level, parse_quality, parse_size, ParseError,
 };
 pub use resize::ResizeSpec;
 pub use select::{OnExists, Selection, Shard};
 pub use template::{utc_date, TemplateValues, TextTemplate};
 pub use watermark::{parse_scale, FontSize, Gravity, Rgb, WatermarkSpec};
 pub use workers::{cores, PoolSize, Workers};
+
+/// The default [`Config::max_file_size`]: 2 GiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 << 30;
 
 /// Everything one run needs. Build it with [`Config::new`] and adjust the fields.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +77,9 @@ pub struct Config {
     /// Refuse images with more pixels than this, checked from the header before decoding.
     /// Default 268,402,689 (16383 × 16383), like sharp.
     pub max_pixels: u64,
+    /// Refuse files larger than this many bytes before reading them, so a huge file that is not
+    /// a photo (a video named `.jpg`) costs no memory. Default 2 GiB, more than any photo needs.
+    pub max_file_size: u64,
     /// Fail a photo whose processing has taken longer than this; checked as it enters and
     /// leaves each stage, so the batch goes on. Default: none.
     pub timeout: Option<Duration>,
@@ -104,6 +110,7 @@ impl Config {
             queue_capacity: None,
             fail_fast: false,
             max_pixels: 268_402_689,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
             lenient: false,
             timeout: None,
         }

@@ -83,6 +83,33 @@ pub fn parse_name_template(t: &str) -> Result<String, ParseError> {
     Ok(t.to_string())
 }
 
+/// Parses a file size in bytes: `2G`, `500M`, `64k`, `1000` (units of 1024; `GiB`, `MB` and
+/// `B` spellings accepted).
+pub fn parse_size(s: &str) -> Result<u64, ParseError> {
+    let err = || {
+        bad(format!(
+            "'{s}': expected a size such as 2G, 500M, 64k or 1000000"
+        ))
+    };
+    let t = s.trim().to_ascii_lowercase();
+    let t = t
+        .strip_suffix("ib")
+        .or_else(|| t.strip_suffix('b'))
+        .unwrap_or(&t);
+    let (num, shift) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 10),
+        Some('m') => (&t[..t.len() - 1], 20),
+        Some('g') => (&t[..t.len() - 1], 30),
+        Some('t') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let v: u64 = num.trim().parse().map_err(|_| err())?;
+    match v.checked_mul(1 << shift) {
+        Some(bytes) if bytes > 0 => Ok(bytes),
+        _ => Err(err()),
+    }
+}
+
 /// Parses a duration such as `30s`, `500ms` or `2m`.
 pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
     let t = s.trim();
@@ -111,6 +138,18 @@ pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("64kb"), Ok(64 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        for bad in ["", "0", "-1", "1.5G", "G", "99999999999T"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn numbers_and_durations_parse() {

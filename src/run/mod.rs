@@ -138,6 +138,7 @@ fn wire<'s>(
     });
     let loaded = g.stage(found, load, single, || load::Load {
         max_pixels: config.max_pixels,
+        max_file_size: config.max_file_size,
         lenient: config.lenient,
         output: config.output,
         mark_text: mark_text.clone(),

@@ -1,6 +1,9 @@
 //! `load`: read the file, decode it (format by content), check the size limit, turn it upright,
 //! keep the metadata the output will carry, and convert to sRGB when asked.
 
+use std::fs::File;
+use std::io::Read as _;
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{MetadataMode, OutputSpec};
@@ -16,6 +19,8 @@ use crate::stages::mark_text::MarkText;
 pub struct Load {
     /// See [`crate::Config::max_pixels`].
     pub max_pixels: u64,
+    /// See [`crate::Config::max_file_size`].
+    pub max_file_size: u64,
     /// See [`crate::Config::lenient`].
     pub lenient: bool,
     /// Which metadata to keep, and whether to convert to sRGB.
@@ -28,7 +33,7 @@ impl Stage for Load {
     const NAME: StageName = StageName::Load;
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
-        let bytes = std::fs::read(&frame.job.src).map_err(|e| ItemError::read(&e))?;
+        let bytes = read_bounded(&frame.job.src, self.max_file_size)?;
         let (mut decoded, turn) = decode_stored(&bytes, self.max_pixels, self.lenient)?;
         if let Some(text) = &self.mark_text {
             frame.mark_text = Some(text.render(&frame.job.src, decoded.exif.as_deref()));
@@ -58,4 +63,25 @@ impl Stage for Load {
         frame.warning = decoded.warning.map(|w| (StageName::Load, w));
         Ok(frame)
     }
+}
+
+/// The whole file, refused unread when it is larger than `limit` bytes: a file that grows while
+/// it is read is cut off at the limit and refused too, so memory never exceeds the limit.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ItemError> {
+    let file = File::open(path).map_err(|e| ItemError::read(&e))?;
+    let len = file.metadata().map_err(|e| ItemError::read(&e))?.len();
+    if len > limit {
+        return Err(ItemError::FileTooLarge { bytes: len, limit });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ItemError::read(&e))?;
+    if bytes.len() as u64 > limit {
+        return Err(ItemError::FileTooLarge {
+            bytes: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
 }
