@@ -130,6 +130,13 @@ pub enum ItemError {
     /// The photo took longer than the per-photo timeout.
     #[error("timed out after {0:.1?} (raise --timeout if such photos are expected)")]
     TimedOut(std::time::Duration),
+    /// A photo's name that is not a regular file (a FIFO, a device, a link to nothing); it was
+    /// not read.
+    #[error("{0}: fanlight reads only regular files")]
+    NotAFile(String),
+    /// A folder below an input could not be listed; the photos in it were not processed.
+    #[error("cannot list this folder: {0} (its photos were not processed; check its permissions)")]
+    Folder(String),
     /// The file is larger than the configured limit; it was not read.
     #[error("the file is {bytes} bytes, over the limit of {limit} (raise --max-file-size if the file is trusted)")]
     FileTooLarge {

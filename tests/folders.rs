@@ -154,3 +154,70 @@ fn dry_run_lists_inputs_and_outputs_and_writes_nothing() {
     assert!(stdout.contains("p01.png -> out/p01-web.jpg"), "{stdout}");
     assert!(!tmp.path().join("out").exists(), "nothing written");
 }
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file system entry.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+}
+
+#[test]
+fn fifos_devices_and_broken_links_in_a_folder_are_named_and_the_rest_written() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    photo_folder(&input, 2);
+    mkfifo(&input.join("pipe.jpg"));
+    symlink("/dev/null", input.join("device.jpg")).unwrap();
+    symlink(input.join("gone.jpg"), input.join("dangling.jpg")).unwrap();
+    symlink(input.join("loop-b.jpg"), input.join("loop-a.jpg")).unwrap();
+    symlink(input.join("loop-a.jpg"), input.join("loop-b.jpg")).unwrap();
+    symlink(input.join("p00.jpg"), input.join("link.jpg")).unwrap(); // a good link is read
+    let report = run_watched(
+        Config::new(vec![input.clone()], tmp.path().join("out")),
+        LIMIT,
+    );
+    assert_eq!(report.ok, 3, "{:?}", report.failures);
+    let reasons: Vec<(String, String)> = report
+        .failures
+        .iter()
+        .map(|f| {
+            let name = f
+                .job
+                .src
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            assert!(matches!(f.error, ItemError::NotAFile(_)), "{f}");
+            (name, f.error.to_string())
+        })
+        .collect();
+    let expect = [
+        ("dangling.jpg", "a symbolic link to a missing file"),
+        ("device.jpg", "a device"),
+        ("loop-a.jpg", "a symbolic link loop"),
+        ("loop-b.jpg", "a symbolic link loop"),
+        ("pipe.jpg", "a FIFO"),
+    ];
+    assert_eq!(reasons.len(), expect.len(), "{reasons:?}");
+    for ((name, reason), (want_name, want)) in reasons.iter().zip(expect) {
+        assert_eq!(name, want_name);
+        assert!(reason.contains(want), "{name}: {reason}");
+    }
+}
+
+#[test]
+fn a_fifo_named_explicitly_is_refused_at_once_not_read() {
+    let tmp = tempdir();
+    let fifo = tmp.path().join("pipe.jpg");
+    mkfifo(&fifo);
+    // Reading a FIFO with no writer would block for ever: the watchdog fails the test if so.
+    let report = run_watched(Config::new(vec![fifo], tmp.path().join("out")), LIMIT);
+    assert_eq!(report.failed, 1);
+    assert!(
+        report.failures[0].to_string().contains("FIFO"),
+        "{}",
+        report.failures[0]
+    );
+}

@@ -64,6 +64,9 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     let output_canon = resolve(&config.output_dir);
     // (file, path relative to its input, the folder the relative path starts from)
     let mut found: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
+    // Entries that fail without being read (a FIFO, a dangling link, a folder that cannot be
+    // listed), by path; `true` when they are folders, which no name pattern selects away.
+    let mut refused: HashMap<PathBuf, (ItemError, bool)> = HashMap::new();
     for input in &config.inputs {
         let meta = fs::metadata(input).map_err(|source| Error::Input {
             path: input.clone(),
@@ -79,25 +82,44 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
                     });
                 }
             }
-            let mut here = Vec::new();
-            let walk = Walk {
+            // The input folder itself must be listable; below it, a folder that is not fails
+            // alone and the walk goes on.
+            fs::read_dir(input).map_err(|source| Error::Input {
+                path: input.clone(),
+                source,
+            })?;
+            let mut walk = Walk {
                 recursive: config.select.recursive,
+                found: Vec::new(),
+                refused: Vec::new(),
             };
-            walk.dir(input, Path::new(""), &mut here)
-                .map_err(|source| Error::Input {
-                    path: input.clone(),
-                    source,
-                })?;
-            here.sort();
-            found.extend(here.into_iter().map(|(src, rel)| (src, rel, input.clone())));
+            walk.dir(input, Path::new(""));
+            for (src, rel, error, is_folder) in walk.refused {
+                refused.insert(src.clone(), (error, is_folder));
+                walk.found.push((src, rel));
+            }
+            walk.found.sort();
+            found.extend(
+                walk.found
+                    .into_iter()
+                    .map(|(src, rel)| (src, rel, input.clone())),
+            );
         } else {
-            // A file named explicitly is always attempted, whatever its extension.
+            // A file named explicitly is always attempted, whatever its extension, but only a
+            // regular file is read: a FIFO or a device would block or never end.
             let name = input.file_name().map(PathBuf::from).unwrap_or_default();
             let parent = input.parent().map(Path::to_path_buf).unwrap_or_default();
+            if let Some(kind) = not_a_file(&meta.file_type()) {
+                refused.insert(input.clone(), (ItemError::NotAFile(kind.into()), false));
+            }
             found.push((input.clone(), name, parent));
         }
     }
-    found.retain(|(_, rel, _)| selected(rel, &config.select, include.as_ref(), exclude.as_ref()));
+    found.retain(|(src, rel, _)| match refused.get(src) {
+        // A folder that cannot be listed is reported whatever the patterns, by one shard.
+        Some((_, true)) => config.select.shard.is_none_or(|s| in_shard(rel, s)),
+        _ => selected(rel, &config.select, include.as_ref(), exclude.as_ref()),
+    });
 
     let inputs: HashMap<PathBuf, PathBuf> = found
         .iter()
@@ -108,7 +130,9 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     let mut plan = Plan::default();
     let mut by_output: HashMap<PathBuf, PathBuf> = HashMap::new();
     for (src, rel, base) in found {
-        let (template, size, refusal) = if sized {
+        let (template, size, refusal) = if let Some((error, _)) = refused.remove(&src) {
+            (config.name_template.clone(), None, Some(error))
+        } else if sized {
             match planned_size(&src, config) {
                 Ok((w, h)) => (fill_size(&config.name_template, w, h), Some((w, h)), None),
                 Err(e) => (config.name_template.clone(), None, Some(e)),
@@ -290,46 +314,127 @@ fn is_photo_name(name: &str) -> bool {
             .is_some_and(ImageKind::readable)
 }
 
-/// How folders are walked.
+/// What a directory entry is when it is not a regular file, in words; `None` for a file.
+fn not_a_file(t: &fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_file() {
+        None
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe), not a file")
+    } else if t.is_socket() {
+        Some("a socket, not a file")
+    } else if t.is_block_device() || t.is_char_device() {
+        Some("a device, not a file")
+    } else if t.is_dir() {
+        Some("a folder")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// A folder walk: what it found, and what it could not take.
 struct Walk {
     /// Whether to descend into subfolders.
     recursive: bool,
+    /// `(path, path relative to the input folder)` of every photo.
+    found: Vec<(PathBuf, PathBuf)>,
+    /// Entries that fail without being read: `(path, relative path, why, is a folder)`.
+    refused: Vec<(PathBuf, PathBuf, ItemError, bool)>,
 }
 
 impl Walk {
-    /// Collects `(path, path relative to the input folder)` below `dir`. Hidden entries are
-    /// skipped; symbolic links to folders are not followed, so loops are
-    /// harmless.
-    fn dir(
-        &self,
-        dir: &Path,
-        rel: &Path,
-        found: &mut Vec<(PathBuf, PathBuf)>,
-    ) -> std::io::Result<()> {
-        for entry in fs::read_dir(dir)? {
-            let entry = entry?;
+    /// Walks `dir` (at `rel` below the input folder). Hidden entries are skipped; symbolic links
+    /// to folders are not followed, so loops are harmless. A folder that cannot be listed, and a
+    /// photo name that is not a readable file (a FIFO, a device, a link to nothing or a link
+    /// loop), is refused by path with its reason; the walk goes on.
+    fn dir(&mut self, dir: &Path, rel: &Path) {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => return self.refuse_folder(dir, rel, &e),
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => return self.refuse_folder(dir, rel, &e),
+            };
             let name = entry.file_name();
             let name_str = name.to_string_lossy();
             if name_str.starts_with('.') {
                 continue;
             }
             let path = entry.path();
-            let file_type = entry.file_type()?;
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
             if file_type.is_dir() {
                 if self.recursive {
-                    self.dir(&path, &rel.join(&name), found)?;
+                    self.dir(&path, &rel.join(&name));
                 }
-            } else if is_photo_name(&name_str) && (file_type.is_file() || path.is_file()) {
-                found.push((path, rel.join(&name)));
+                continue;
             }
+            if !is_photo_name(&name_str) {
+                continue;
+            }
+            // A link is taken for what it points to.
+            let target = if file_type.is_symlink() {
+                fs::metadata(&path).map(|m| m.file_type())
+            } else {
+                Ok(file_type)
+            };
+            let why = match target {
+                Ok(t) if t.is_file() => {
+                    self.found.push((path, rel.join(&name)));
+                    continue;
+                }
+                Ok(t) if t.is_dir() => continue, // a link to a folder: not followed
+                Ok(t) => not_a_file(&t).unwrap_or("not a regular file").to_string(),
+                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                    "a symbolic link loop".to_string()
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    "a symbolic link to a missing file".to_string()
+                }
+                Err(e) => crate::error::one_line(&e.to_string()),
+            };
+            self.refused
+                .push((path, rel.join(&name), ItemError::NotAFile(why), false));
         }
-        Ok(())
+    }
+
+    fn refuse_folder(&mut self, dir: &Path, rel: &Path, e: &std::io::Error) {
+        let error = ItemError::Folder(crate::error::one_line(&e.to_string()));
+        self.refused
+            .push((dir.to_path_buf(), rel.to_path_buf(), error, true));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_that_cannot_be_listed_is_refused_and_the_walk_goes_on() {
+        // As root every folder is readable, so a folder that vanished stands for one that
+        // cannot be listed: read_dir fails the same way.
+        let mut walk = Walk {
+            recursive: true,
+            found: Vec::new(),
+            refused: Vec::new(),
+        };
+        walk.dir(Path::new("/nonexistent/fanlight/folder"), Path::new("sub"));
+        assert!(walk.found.is_empty());
+        let [(path, rel, error, true)] = &walk.refused[..] else {
+            panic!("one refused folder: {:?}", walk.refused);
+        };
+        assert_eq!(
+            (path.as_path(), rel.as_path()),
+            (Path::new("/nonexistent/fanlight/folder"), Path::new("sub"))
+        );
+        assert!(
+            error.to_string().starts_with("cannot list this folder"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn shards_split_every_path_exactly_once() {
