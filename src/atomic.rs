@@ -58,7 +58,10 @@ fn create_new(temp_name: impl Fn(u32) -> PathBuf) -> io::Result<(File, PathBuf)>
             Err(e) => return Err(e),
         }
     }
-    Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)))
+    let taken = last.map_or_else(String::new, |e| format!(": {e}"));
+    Err(io::Error::other(format!(
+        "every temporary name tried was taken (is something planting files in the output folder?){taken}"
+    )))
 }
 
 /// Makes the rename into `dst`'s folder durable. Best effort: a file system that cannot sync a

@@ -112,13 +112,11 @@ pub enum ItemError {
     #[error("cannot encode: {0}")]
     Encode(String),
     /// The output could not be written.
-    #[error(
-        "cannot write {path}: {reason} (check free space and permissions of the output folder)"
-    )]
+    #[error("cannot write {path}: {reason}")]
     Write {
         /// The output path.
         path: PathBuf,
-        /// The underlying error.
+        /// What went wrong, with the advice that fits it.
         reason: String,
     },
     /// A bug: the stage panicked on this item.

@@ -144,7 +144,7 @@ pub fn temp_key(name: &str) -> std::borrow::Cow<'_, str> {
 fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<(), ItemError> {
     let fail = |e: io::Error| ItemError::Write {
         path: dst.to_path_buf(),
-        reason: io_reason(&e),
+        reason: io_reason(&e, dst),
     };
     if let Some(parent) = dst.parent() {
         fs::create_dir_all(parent).map_err(fail)?;
@@ -153,26 +153,46 @@ fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<()
     crate::atomic::write_new(dst, bytes, |attempt| temp_path(dst, attempt), check).map_err(fail)
 }
 
-/// A write error in plain words, with the system's own text after it.
-fn io_reason(e: &io::Error) -> String {
+/// A write error in plain words with the advice that fits its cause, then the system's own text.
+fn io_reason(e: &io::Error, dst: &Path) -> String {
     let plain = match e.kind() {
         io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
-            "permission denied (the output folder is not writable)"
+            "permission denied (the output folder is not writable: check its permissions, or \
+             choose another with -o)"
+                .to_string()
         }
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
-            "no space left on the device"
+            "no space left on the device (free some space, or choose another output folder with -o)"
+                .to_string()
         }
         io::ErrorKind::InvalidFilename => {
-            "the file name is too long for the file system (most allow 255 bytes); shorten it with --name"
+            let name = dst.file_name().map_or(0, |n| n.len());
+            let path = dst.as_os_str().len();
+            if name > NAME_MAX {
+                format!(
+                    "the file name is too long for the file system ({name} bytes; most allow \
+                     {NAME_MAX}); shorten it with --name"
+                )
+            } else {
+                format!(
+                    "the path is too long for the system ({path} bytes; Linux allows 4096); \
+                     choose a shorter output folder with -o"
+                )
+            }
         }
         io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => {
-            "a file is in the way of the output folder"
+            "a file is in the way of the output folder (move it, or choose another output folder)"
+                .to_string()
+        }
+        io::ErrorKind::IsADirectory => {
+            "a folder is in the way of the output file (move it, or choose another name with --name)"
+                .to_string()
         }
         _ => return crate::error::one_line(&e.to_string()),
     };
     match e.raw_os_error() {
         Some(_) => format!("{plain}: {e}"),
-        None => plain.to_string(),
+        None => plain,
     }
 }
 
@@ -358,6 +378,44 @@ mod tests {
             "only this run's outputs' temporaries"
         );
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn each_write_error_gets_the_advice_for_its_cause_only() {
+        let os = |code| io::Error::from_raw_os_error(code);
+        let dst = Path::new("out/a.jpg");
+        let long_name = PathBuf::from(format!("out/{}.jpg", "n".repeat(300)));
+        let long_path = PathBuf::from(format!("{}/a.jpg", "d/".repeat(2100)));
+        let cases = [
+            (os(libc::ENOSPC), dst, "free some space"),
+            (os(libc::EACCES), dst, "not writable"),
+            (os(libc::EISDIR), dst, "a folder is in the way"),
+            (os(libc::ENOTDIR), dst, "a file is in the way"),
+            (
+                os(libc::ENAMETOOLONG),
+                long_name.as_path(),
+                "file name is too long",
+            ),
+            (
+                os(libc::ENAMETOOLONG),
+                long_path.as_path(),
+                "the path is too long",
+            ),
+        ];
+        for (error, path, advice) in cases {
+            let reason = io_reason(&error, path);
+            assert!(reason.contains(advice), "{reason}");
+            let others = [
+                "free some space",
+                "not writable",
+                "is in the way",
+                "too long",
+            ];
+            let hints = others.iter().filter(|h| reason.contains(*h)).count();
+            assert_eq!(hints, 1, "one cause's advice only: {reason}");
+        }
+        // No advice for a cause with none to give: the system's words alone.
+        assert_eq!(io_reason(&os(libc::EIO), dst), os(libc::EIO).to_string());
     }
 
     #[test]
