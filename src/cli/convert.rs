@@ -77,13 +77,12 @@ pub fn convert(run: &Run) -> u8 {
         eprintln!("output: {}", config.output_dir.display());
     }
     let mut code = exit_code(&report);
-    let documents = [
-        (&run.report, report_json(&report)),
-        (&run.trace, trace_json(&report)),
-    ];
-    for (path, doc) in documents {
+    // Each document is built only when asked for: the trace of a large run is large.
+    let documents: [(_, fn(&Report) -> serde_json::Value); 2] =
+        [(&run.report, report_json), (&run.trace, trace_json)];
+    for (path, build) in documents {
         let Some(path) = path else { continue };
-        if let Err(e) = save_json(path, &doc) {
+        if let Err(e) = save_json(path, &build(&report)) {
             eprintln!("error: cannot write {}: {e}", path.display());
             code = code.max(EXIT_USAGE);
         }
