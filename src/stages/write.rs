@@ -73,7 +73,7 @@ pub fn output_kind(format: Format, dst: &Path, input: Option<ImageKind>) -> Imag
         dst.extension()
             .and_then(|e| ImageKind::from_extension(&e.to_string_lossy()))
             .or(input)
-            .unwrap_or(ImageKind::Png)
+            .map_or(ImageKind::Png, ImageKind::writable)
     })
 }
 
