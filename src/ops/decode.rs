@@ -145,7 +145,10 @@ pub fn decode_stored(
         }
     };
     let reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    // A header that cannot be read is no `--lenient` case either: there is no best effort.
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| without_lenient_hint(decode_error(e)))?;
     let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
@@ -188,14 +191,8 @@ pub fn decode_stored(
             Err(error) => return Err(error),
         },
         // Only the JPEG decoder has a best effort to offer: damage elsewhere is no `--lenient` case.
-        _ => {
-            no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error)).map_err(|e| {
-                match e {
-                    ItemError::Decode(reason) => ItemError::Damaged(reason),
-                    other => other,
-                }
-            })?
-        }
+        _ => no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))
+            .map_err(without_lenient_hint)?,
     };
     if kind == ImageKind::Gif {
         // GIF decodes to RGBA; a frame without transparent pixels is written without alpha.
@@ -322,6 +319,14 @@ fn decode_error(err: image::ImageError) -> ItemError {
         }
         image::ImageError::Unsupported(e) => ItemError::UnknownFormat(one_line(&e.to_string())),
         other => ItemError::Decode(one_line(&other.to_string())),
+    }
+}
+
+/// A decode error as damage that `--lenient` cannot help with.
+fn without_lenient_hint(error: ItemError) -> ItemError {
+    match error {
+        ItemError::Decode(reason) => ItemError::Damaged(reason),
+        other => other,
     }
 }
 
