@@ -144,7 +144,18 @@ pub fn decode_stored(
             })
         }
     };
-    let reader = ImageReader::with_format(Cursor::new(bytes), format);
+    if kind == ImageKind::Jpeg {
+        if let Some(what) = super::sniff::unsupported_jpeg(bytes) {
+            return Err(ItemError::Unsupported {
+                what,
+                hint: "re-save it as a baseline 8-bit JPEG or a PNG with another tool".into(),
+            });
+        }
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // `max_pixels` (checked below, from the header) is the one size limit: image's default
+    // 512 MiB allocation cap would refuse photos the user allowed.
+    reader.no_limits();
     // A header that cannot be read is no `--lenient` case either: there is no best effort.
     let mut decoder = reader
         .into_decoder()
@@ -251,7 +262,12 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
     // image would reach the end of the data and count as running out.) Progressive JPEGs keep
     // the marker (their last scan needs it to end cleanly), so a cut progressive JPEG closed
     // with a marker still decodes as a blurred band.
-    let options = DecoderOptions::default().set_strict_mode(true);
+    // `max_pixels`, checked from the header, is fanlight's one size limit: zune-jpeg's own cap
+    // of 16384 a side would refuse panoramas (20000x2500 is 50 MP).
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX);
     let headers = |bytes| {
         let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
         decoder
