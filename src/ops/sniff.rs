@@ -75,6 +75,44 @@ pub fn extra_frames(bytes: &[u8], kind: ImageKind) -> Option<String> {
     }
 }
 
+/// The JPEG coding variant of `bytes` when it is one zune-jpeg does not decode (lossless,
+/// arithmetic-coded, more than 8 bits a sample), read from the markers before the first scan.
+/// Such files are valid: they are unsupported, not damaged.
+#[must_use]
+pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
+    let mut at = 2;
+    while let Some(&[0xFF, marker]) = bytes.get(at..at + 2) {
+        if marker == 0xFF {
+            at += 1; // fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes(
+            bytes.get(at + 2..at + 4)?.try_into().ok()?,
+        ));
+        let lossless = matches!(marker, 0xC3 | 0xC7 | 0xCB | 0xCF);
+        let arithmetic = matches!(marker, 0xC9..=0xCB | 0xCD..=0xCF) || marker == 0xCC;
+        if lossless {
+            return Some(format!("lossless JPEG (SOF{})", marker - 0xC0));
+        }
+        if arithmetic {
+            return Some("arithmetic-coded JPEG".into());
+        }
+        if matches!(marker, 0xC0..=0xC2) {
+            let precision = *bytes.get(at + 4)?;
+            if precision != 8 {
+                return Some(format!(
+                    "{precision}-bit JPEG (fanlight decodes 8-bit JPEGs)"
+                ));
+            }
+        }
+        if marker == 0xDA {
+            return None;
+        }
+        at += 2 + len;
+    }
+    None
+}
+
 /// Image descriptors in a GIF, counted by walking its blocks (stops at 1000 or at damage; the
 /// decoder judges the damage).
 fn gif_frames(bytes: &[u8]) -> usize {
@@ -209,6 +247,33 @@ mod tests {
         assert_eq!(detect(&[0xFF, 0x0A, 0xFA]), Some(ImageKind::Jxl));
         assert_eq!(detect(b"<html>"), None);
         assert_eq!(detect(b""), None);
+    }
+
+    #[test]
+    fn jpeg_variants_zune_jpeg_does_not_decode_are_named() {
+        let jpeg = |marker: u8, precision: u8| {
+            let mut b = vec![
+                0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, marker, 0, 11, precision,
+            ];
+            b.extend_from_slice(&[0, 8, 0, 8, 1, 1, 0x11, 0, 0xFF, 0xDA, 0, 2]);
+            b
+        };
+        assert_eq!(unsupported_jpeg(&jpeg(0xC0, 8)), None);
+        assert_eq!(unsupported_jpeg(&jpeg(0xC2, 8)), None);
+        assert!(unsupported_jpeg(&jpeg(0xC3, 8))
+            .unwrap()
+            .contains("lossless JPEG (SOF3)"));
+        assert!(unsupported_jpeg(&jpeg(0xC9, 8))
+            .unwrap()
+            .contains("arithmetic"));
+        assert!(unsupported_jpeg(&jpeg(0xC1, 12))
+            .unwrap()
+            .contains("12-bit"));
+        assert_eq!(
+            unsupported_jpeg(&[0xFF, 0xD8, 0xFF]),
+            None,
+            "cut: the decoder says"
+        );
     }
 
     #[test]
