@@ -305,3 +305,24 @@ fn jpeg_xl_and_avif_inputs_are_unsupported_not_damaged() {
         assert!(!text.contains("--lenient"), "{text}");
     }
 }
+
+#[test]
+fn a_grey_png_with_a_trns_colour_keeps_its_transparency() {
+    let mut bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut bytes, 4, 2);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_trns(vec![0, 0]);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[0, 200, 0, 200, 200, 0, 200, 0])
+            .unwrap();
+    }
+    let d = decode(&bytes, 1_000, false).unwrap();
+    assert_eq!(
+        d.raster.layout,
+        Layout::Rgba,
+        "grey + alpha travels as RGBA"
+    );
+    let alpha: Vec<u8> = d.raster.data.chunks(4).map(|p| p[3]).collect();
+    assert_eq!(alpha, [0, 255, 0, 255, 255, 0, 255, 0]);
+}

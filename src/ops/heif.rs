@@ -32,7 +32,7 @@ pub fn decode(
         .item(id)
         .map_err(|e| damaged(&heifer::Error::from(e)))?;
     check_codec(item.item_type)?;
-    let (width, height) = stored_size(&file, id)?;
+    let (width, height) = coded_size(&file, id)?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
         return Err(ItemError::TooLarge {
@@ -65,6 +65,12 @@ pub fn decode(
         .map_err(|e| heif_error(&e))
     })?;
     let (w, h) = (image.width, image.height);
+    // As stored: after the crop, before the turn (the pixels come upright).
+    let stored = if quarter_turned(&file, id) {
+        (h, w)
+    } else {
+        (w, h)
+    };
     let raster = if image.has_alpha {
         Raster::from_vec(w, h, Layout::Rgba, image.data)
     } else {
@@ -80,7 +86,7 @@ pub fn decode(
         icc: meta.icc_profile,
         exif: meta.exif.and_then(super::meta::normalize_exif),
         xmp: meta.xmp,
-        stored_size: (width, height),
+        stored_size: stored,
         warning: None,
     };
     Ok((decoded, Orientation::NoTransforms))
@@ -90,7 +96,7 @@ pub fn decode(
 /// header alone: what [`decode`] returns, for planning output names.
 pub fn upright_size(bytes: &[u8]) -> Result<(u32, u32), ItemError> {
     let file = HeifFile::parse(bytes).map_err(|e| damaged(&heifer::Error::from(e)))?;
-    let (mut width, mut height) = stored_size(&file, file.primary_id)?;
+    let (mut width, mut height) = coded_size(&file, file.primary_id)?;
     let properties = file
         .item_properties(file.primary_id)
         .map_err(|e| damaged(&heifer::Error::from(e)))?;
@@ -113,6 +119,12 @@ pub fn upright_size(bytes: &[u8]) -> Result<(u32, u32), ItemError> {
     Ok((width, height))
 }
 
+/// Whether the image has an odd `irot` (a quarter turn either way).
+fn quarter_turned(file: &HeifFile<'_>, id: ItemId) -> bool {
+    file.item_properties(id)
+        .is_ok_and(|mut p| p.any(|p| matches!(p, Property::Rotation(q) if q % 2 == 1)))
+}
+
 /// Refuses items heifer does not decode, naming the codec.
 fn check_codec(item_type: FourCC) -> Result<(), ItemError> {
     let what = match &item_type.0 {
@@ -130,8 +142,8 @@ fn check_codec(item_type: FourCC) -> Result<(), ItemError> {
     })
 }
 
-/// The primary image's size as stored (before `irot`), from its `ispe` property.
-fn stored_size(file: &HeifFile<'_>, id: ItemId) -> Result<(u32, u32), ItemError> {
+/// The size of the coded image (before `clap` and `irot`), from its `ispe` property.
+fn coded_size(file: &HeifFile<'_>, id: ItemId) -> Result<(u32, u32), ItemError> {
     file.image_size(id)
         .map_err(|e| damaged(&heifer::Error::from(e)))?
         .ok_or_else(|| ItemError::Damaged("the HEIF image has no size (ispe)".into()))
