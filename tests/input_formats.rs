@@ -288,13 +288,21 @@ fn to_srgb_converts_a_display_p3_heic_as_lcms_does() {
 
 #[test]
 fn jpeg_xl_and_avif_inputs_are_unsupported_not_damaged() {
+    let jxl = if cfg!(feature = "jxl") {
+        Vec::new() // read with the feature: see the jxl tests
+    } else {
+        fixture("jxl-lossy.jxl")
+    };
     for (name, bytes) in [
-        ("a.jxl", b"\xff\x0a\xfa\x7f\x00\x00".to_vec()),
+        ("a.jxl", jxl),
         (
             "b.avif",
             b"\0\0\0\x14ftypavif\0\0\0\0mif1\0\0\0\x08meta".to_vec(),
         ),
     ] {
+        if bytes.is_empty() {
+            continue;
+        }
         let err = decode(&bytes, 1_000_000, true).unwrap_err();
         assert!(
             matches!(err, ItemError::Unsupported { .. }),
@@ -325,4 +333,54 @@ fn a_grey_png_with_a_trns_colour_keeps_its_transparency() {
     );
     let alpha: Vec<u8> = d.raster.data.chunks(4).map(|p| p[3]).collect();
     assert_eq!(alpha, [0, 255, 0, 255, 255, 0, 255, 0]);
+}
+
+#[cfg(feature = "jxl")]
+#[test]
+fn jpeg_xl_fixtures_decode_close_to_libjxl() {
+    // (fixture, layout, reference, lowest PSNR): lossless ones exact, lossy within rounding of
+    // libjxl's own decode (djxl 0.7).
+    for (name, layout, reference_file, floor) in [
+        ("jxl-lossy.jxl", Layout::Rgb, "jxl-lossy.ref.png", 45.0),
+        (
+            "jxl-lossless.jxl",
+            Layout::Rgb,
+            "tiff-rgb8-lzw.ref.png",
+            f64::INFINITY,
+        ),
+        ("jxl-alpha.jxl", Layout::Rgba, "jxl-alpha.ref.png", 45.0),
+        (
+            "jxl-grey.jxl",
+            Layout::Gray,
+            "jxl-grey.ref.png",
+            f64::INFINITY,
+        ),
+        (
+            "jxl-anim.jxl",
+            Layout::Rgba,
+            "gif-anim.ref.png",
+            f64::INFINITY,
+        ),
+    ] {
+        let (raster, kind, warning) = decoded(name);
+        assert_eq!(kind, ImageKind::Jxl);
+        assert_eq!(
+            (raster.width, raster.height, raster.layout),
+            (64, 48, layout),
+            "{name}"
+        );
+        let p = psnr(&raster.data, &reference(reference_file, layout));
+        assert!(p >= floor, "{name}: {p:.1} dB");
+        assert_eq!(
+            warning.is_some(),
+            name == "jxl-anim.jxl",
+            "{name}: {warning:?}"
+        );
+    }
+    for lenient in [false, true] {
+        let err = decode(&fixture("jxl-cut.jxl"), 1_000_000, lenient).unwrap_err();
+        assert!(matches!(err, ItemError::Damaged(_)), "{err:?}");
+    }
+    let err = decode(&fixture("jxl-lossy.jxl"), 1000, false).unwrap_err();
+    assert!(matches!(err, ItemError::TooLarge { .. }), "{err:?}");
 }

@@ -26,7 +26,7 @@ pub enum ImageKind {
     Tiff,
     /// HEIF, as HEIC (HEVC-coded) photos (read only, through heifer).
     Heif,
-    /// JPEG XL (recognised, not read).
+    /// JPEG XL (read with the `jxl` cargo feature, through jxl-oxide).
     Jxl,
 }
 
@@ -62,11 +62,16 @@ impl ImageKind {
         }
     }
 
-    /// Whether fanlight decodes this kind (AVIF is written, not read; JPEG XL is recognised
-    /// only, so that it fails as unsupported instead of as an unknown file).
+    /// Whether fanlight decodes this kind (AVIF is written, not read; JPEG XL only with the
+    /// `jxl` cargo feature, else it is recognised so that it fails as unsupported instead of
+    /// as an unknown file).
     #[must_use]
     pub fn readable(self) -> bool {
-        !matches!(self, ImageKind::Avif | ImageKind::Jxl)
+        match self {
+            ImageKind::Avif => false,
+            ImageKind::Jxl => cfg!(feature = "jxl"),
+            _ => true,
+        }
     }
 
     /// The kind an output of this input kind is written as when the format stays the same:
@@ -130,20 +135,31 @@ pub fn decode_stored(
     let kind = super::sniff::detect(bytes).ok_or_else(|| {
         ItemError::UnknownFormat("the content is not an image format fanlight reads".into())
     })?;
-    let format = match kind {
-        ImageKind::Jpeg => ImageFormat::Jpeg,
-        ImageKind::Png => ImageFormat::Png,
-        ImageKind::Webp => ImageFormat::WebP,
-        ImageKind::Gif => ImageFormat::Gif,
-        ImageKind::Tiff => ImageFormat::Tiff,
-        ImageKind::Heif => return super::heif::decode(bytes, max_pixels, lenient),
-        ImageKind::Avif | ImageKind::Jxl => {
-            return Err(ItemError::Unsupported {
-                what: format!("{kind:?} files are not read by this fanlight"),
-                hint: "convert them to JPEG or PNG with another tool first".into(),
-            })
-        }
-    };
+    let format =
+        match kind {
+            ImageKind::Jpeg => ImageFormat::Jpeg,
+            ImageKind::Png => ImageFormat::Png,
+            ImageKind::Webp => ImageFormat::WebP,
+            ImageKind::Gif => ImageFormat::Gif,
+            ImageKind::Tiff => ImageFormat::Tiff,
+            ImageKind::Heif => return super::heif::decode(bytes, max_pixels, lenient),
+            #[cfg(feature = "jxl")]
+            ImageKind::Jxl => return super::jxl::decode(bytes, max_pixels, lenient),
+            // Recognised, not read by this build.
+            _ => {
+                let (what, hint) = match kind {
+                ImageKind::Jxl => (
+                    "JPEG XL",
+                    "rebuild fanlight with the jxl feature, or convert them to JPEG or PNG first",
+                ),
+                _ => ("AVIF", "convert them to JPEG or PNG with another tool first"),
+            };
+                return Err(ItemError::Unsupported {
+                    what: format!("{what} files are not read by this fanlight"),
+                    hint: hint.into(),
+                });
+            }
+        };
     if kind == ImageKind::Jpeg {
         if let Some(what) = super::sniff::unsupported_jpeg(bytes) {
             return Err(ItemError::Unsupported {

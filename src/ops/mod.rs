@@ -9,6 +9,8 @@ pub mod decode;
 pub mod encode;
 pub mod filters;
 pub mod heif;
+#[cfg(feature = "jxl")]
+pub mod jxl;
 pub mod meta;
 pub mod orient;
 pub mod raster;
