@@ -67,11 +67,7 @@ impl ImageKind {
     /// as an unknown file).
     #[must_use]
     pub fn readable(self) -> bool {
-        match self {
-            ImageKind::Avif => false,
-            ImageKind::Jxl => cfg!(feature = "jxl"),
-            _ => true,
-        }
+        self != ImageKind::Avif && (self != ImageKind::Jxl || cfg!(feature = "jxl"))
     }
 
     /// The kind an output of this input kind is written as when the format stays the same:
