@@ -89,13 +89,26 @@ pub enum ItemError {
     #[error("cannot read: {0} (check that the file exists and is readable)")]
     Read(String),
     /// The bytes are not an image fanlight can read.
-    #[error("not a supported image: {0} (fanlight reads JPEG, PNG and WebP)")]
+    #[error("not a supported image: {0} (fanlight reads JPEG, PNG, WebP, GIF, TIFF and HEIC)")]
     UnknownFormat(String),
+    /// The image is valid but uses a feature fanlight does not decode: not damage, so
+    /// `--lenient` is no help.
+    #[error("unsupported: {what} ({hint})")]
+    Unsupported {
+        /// The feature, as specific as the decoder says (say "lossless JPEG (SOF3)").
+        what: String,
+        /// What the user can do instead.
+        hint: String,
+    },
     /// The image is damaged or incomplete.
     #[error(
         "cannot decode: {0} (re-export or re-copy the file; --lenient accepts a best-effort image)"
     )]
     Decode(String),
+    /// The image is damaged, in a format whose decoder has no best effort to offer (so no
+    /// `--lenient` hint).
+    #[error("cannot decode: {0} (re-export or re-copy the file)")]
+    Damaged(String),
     /// The image is larger than the configured limit.
     #[error("{width}x{height} is {pixels} pixels, over the limit of {limit} (raise --max-pixels if the image is trusted)")]
     TooLarge {

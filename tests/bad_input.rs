@@ -273,3 +273,62 @@ fn a_damaged_progressive_jpeg_that_panicked_the_decoder_fails_as_damaged_not_as_
         }
     }
 }
+
+#[test]
+fn lossless_arithmetic_and_12_bit_jpegs_are_unsupported_without_a_lenient_hint() {
+    // `cjpeg -arithmetic` (libjpeg-turbo 2.1.5) of a 64x48 picture; the other two are a
+    // baseline JPEG with its frame marker made SOF3, or SOF1 with 12-bit precision.
+    let arithmetic = include_bytes!("data/arithmetic.jpg").to_vec();
+    let tmp = tempdir();
+    let path = tmp.path().join("a.jpg");
+    write_jpeg(&path, &picture(16, 16, 0), None);
+    let baseline = std::fs::read(path).unwrap();
+    let sof = baseline.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    let mut lossless = baseline.clone();
+    lossless[sof + 1] = 0xC3;
+    let mut twelve = baseline.clone();
+    twelve[sof + 1] = 0xC1;
+    twelve[sof + 4] = 12;
+    for (bytes, what) in [
+        (arithmetic, "unsupported: arithmetic-coded JPEG"),
+        (lossless, "unsupported: lossless JPEG (SOF3)"),
+        (twelve, "unsupported: 12-bit JPEG"),
+    ] {
+        for lenient in [false, true] {
+            let err = fanlight::internals::decode::decode(&bytes, 4_000_000, lenient).unwrap_err();
+            let text = err.to_string();
+            assert!(text.starts_with(what), "{text}");
+            assert!(!text.contains("--lenient"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn panoramas_wider_or_taller_than_16384_are_written() {
+    // zune-jpeg refuses more than 16384 a side unless told otherwise; --max-pixels is the
+    // only limit. (20000x2500 and 2500x20000, 50 MP, are measured in the README.)
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    write_jpeg(&input.join("wide.jpg"), &picture(20_000, 40, 0), None);
+    write_jpeg(&input.join("tall.jpg"), &picture(40, 20_000, 0), None);
+    let out = fanlight(
+        &["convert", "in", "-o", "out", "-q", "--format", "png"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let wide = image::open(tmp.path().join("out/wide.png")).unwrap();
+    assert_eq!((wide.width(), wide.height()), (20_000, 40));
+    let tall = image::open(tmp.path().join("out/tall.png")).unwrap();
+    assert_eq!((tall.width(), tall.height()), (40, 20_000));
+    let limited = fanlight(
+        &["convert", "in", "-o", "lim", "-q", "--max-pixels", "700000"],
+        tmp.path(),
+    );
+    assert_eq!(limited.status.code(), Some(1));
+    assert!(
+        stderr(&limited).contains("over the limit of 700000"),
+        "{}",
+        stderr(&limited)
+    );
+}

@@ -264,3 +264,85 @@ fn to_srgb_with_an_unreadable_profile_fails_that_photo_with_a_reason() {
     assert!(stderr(&o).contains("t.jpg") && stderr(&o).contains("ICC profile cannot be read"));
     assert!(tmp.path().join("out/u.jpg").exists(), "the batch went on");
 }
+
+/// A grey ICC profile with a linear tone curve (gamma 1.0): v2 header, `wtpt`, `kTRC`.
+fn linear_grey_profile() -> Vec<u8> {
+    let mut icc = vec![0u8; 128];
+    icc[8..12].copy_from_slice(&0x0210_0000u32.to_be_bytes());
+    icc[12..16].copy_from_slice(b"mntr");
+    icc[16..20].copy_from_slice(b"GRAY");
+    icc[20..24].copy_from_slice(b"XYZ ");
+    icc[36..40].copy_from_slice(b"acsp");
+    let fixed = |v: f64| ((v * 65536.0).round() as i32).to_be_bytes();
+    let mut wtpt = b"XYZ \0\0\0\0".to_vec();
+    for v in [0.9642, 1.0, 0.8249] {
+        wtpt.extend_from_slice(&fixed(v));
+    }
+    let ktrc = b"curv\0\0\0\0\0\0\0\x01\x01\x00\0\0".to_vec(); // one entry: gamma 1.0, padded
+    let tags = [(b"wtpt", wtpt), (b"kTRC", ktrc)];
+    icc.extend_from_slice(&(tags.len() as u32).to_be_bytes());
+    let mut offset = 128 + 4 + 12 * tags.len();
+    let mut data = Vec::new();
+    for (sig, body) in &tags {
+        icc.extend_from_slice(*sig);
+        icc.extend_from_slice(&(offset as u32).to_be_bytes());
+        icc.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        offset += body.len();
+        data.extend_from_slice(body);
+    }
+    icc.extend_from_slice(&data);
+    let len = icc.len() as u32;
+    icc[..4].copy_from_slice(&len.to_be_bytes());
+    icc
+}
+
+/// sRGB's encoding of a linear level, in 0..=255.
+fn srgb_of_linear(v: u8) -> f64 {
+    let l = f64::from(v) / 255.0;
+    let e = if l <= 0.003_130_8 {
+        12.92 * l
+    } else {
+        1.055 * l.powf(1.0 / 2.4) - 0.055
+    };
+    e * 255.0
+}
+
+#[test]
+fn grey_photos_with_a_grey_profile_are_converted_by_to_srgb_and_for_webp() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // Flat 8x8 blocks of levels 32, 64, 128 and 192, so JPEG keeps them nearly exact.
+    let levels = [32u8, 64, 128, 192];
+    let pixels: Vec<u8> = (0..16 * 16)
+        .map(|i| levels[(i % 16) / 8 + 2 * ((i / 16) / 8)])
+        .collect();
+    let mut enc = jpeg_encoder::Encoder::new_file(input.join("g.jpg"), 100).unwrap();
+    enc.add_icc_profile(&linear_grey_profile()).unwrap();
+    enc.encode(&pixels, 16, 16, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+    for (dir, args) in [
+        ("srgb", &["--to-srgb"][..]),
+        ("webp", &["--format", "webp", "--lossless"][..]),
+    ] {
+        let mut all = vec!["convert", "in", "-o", dir, "-q"];
+        all.extend_from_slice(args);
+        let out = fanlight(&all, tmp.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let written = tmp
+            .path()
+            .join(dir)
+            .join(files_below(&tmp.path().join(dir)).pop().unwrap());
+        assert_eq!(profile_of(&written), None, "{dir}: no grey profile left");
+        let img = image::open(&written).unwrap().to_rgb8();
+        for (i, &level) in levels.iter().enumerate() {
+            let (x, y) = (4 + 8 * (i as u32 % 2), 4 + 8 * (i as u32 / 2));
+            let px = img.get_pixel(x, y).0;
+            let want = srgb_of_linear(level);
+            assert!(
+                px.iter().all(|&c| (f64::from(c) - want).abs() <= 3.0),
+                "{dir}: level {level} became {px:?}, sRGB says {want:.0}"
+            );
+        }
+    }
+}

@@ -20,6 +20,14 @@ pub enum ImageKind {
     Webp,
     /// AVIF (written only, with the `avif` cargo feature).
     Avif,
+    /// GIF (read only: the first frame).
+    Gif,
+    /// TIFF (read only: the first page).
+    Tiff,
+    /// HEIF, as HEIC (HEVC-coded) photos (read only, through heifer).
+    Heif,
+    /// JPEG XL (read with the `jxl` cargo feature, through jxl-oxide).
+    Jxl,
 }
 
 impl ImageKind {
@@ -31,6 +39,10 @@ impl ImageKind {
             ImageKind::Png => "png",
             ImageKind::Webp => "webp",
             ImageKind::Avif => "avif",
+            ImageKind::Gif => "gif",
+            ImageKind::Tiff => "tif",
+            ImageKind::Heif => "heic",
+            ImageKind::Jxl => "jxl",
         }
     }
 
@@ -42,14 +54,34 @@ impl ImageKind {
             "png" => Some(ImageKind::Png),
             "webp" => Some(ImageKind::Webp),
             "avif" => Some(ImageKind::Avif),
+            "gif" => Some(ImageKind::Gif),
+            "tif" | "tiff" => Some(ImageKind::Tiff),
+            "heic" | "heif" | "hif" => Some(ImageKind::Heif),
+            "jxl" => Some(ImageKind::Jxl),
             _ => None,
         }
     }
 
-    /// Whether fanlight decodes this kind (AVIF is written, not read).
+    /// Whether fanlight decodes this kind (AVIF is written, not read; JPEG XL only with the
+    /// `jxl` cargo feature, else it is recognised so that it fails as unsupported instead of
+    /// as an unknown file).
     #[must_use]
     pub fn readable(self) -> bool {
-        self != ImageKind::Avif
+        self != ImageKind::Avif && (self != ImageKind::Jxl || cfg!(feature = "jxl"))
+    }
+
+    /// The kind an output of this input kind is written as when the format stays the same:
+    /// itself where fanlight writes it, else PNG for the lossless kinds (GIF, TIFF: graphics
+    /// and scans) and JPEG for the photo codecs (HEIF, JPEG XL, and AVIF without the `avif`
+    /// feature).
+    #[must_use]
+    pub fn writable(self) -> Self {
+        match self {
+            ImageKind::Jpeg | ImageKind::Png | ImageKind::Webp => self,
+            ImageKind::Avif if cfg!(feature = "avif") => self,
+            ImageKind::Gif | ImageKind::Tiff => ImageKind::Png,
+            ImageKind::Avif | ImageKind::Heif | ImageKind::Jxl => ImageKind::Jpeg,
+        }
     }
 }
 
@@ -96,25 +128,50 @@ pub fn decode_stored(
     if bytes.is_empty() {
         return Err(ItemError::UnknownFormat("the file is empty".into()));
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| ItemError::read(&e))?;
-    let kind = match reader.format() {
-        Some(ImageFormat::Jpeg) => ImageKind::Jpeg,
-        Some(ImageFormat::Png) => ImageKind::Png,
-        Some(ImageFormat::WebP) => ImageKind::Webp,
-        Some(other) => {
-            return Err(ItemError::UnknownFormat(format!(
-                "{other:?} files are not supported"
-            )))
+    let kind = super::sniff::detect(bytes).ok_or_else(|| {
+        ItemError::UnknownFormat("the content is not an image format fanlight reads".into())
+    })?;
+    let format =
+        match kind {
+            ImageKind::Jpeg => ImageFormat::Jpeg,
+            ImageKind::Png => ImageFormat::Png,
+            ImageKind::Webp => ImageFormat::WebP,
+            ImageKind::Gif => ImageFormat::Gif,
+            ImageKind::Tiff => ImageFormat::Tiff,
+            ImageKind::Heif => return super::heif::decode(bytes, max_pixels, lenient),
+            #[cfg(feature = "jxl")]
+            ImageKind::Jxl => return super::jxl::decode(bytes, max_pixels, lenient),
+            // Recognised, not read by this build.
+            _ => {
+                let (what, hint) = match kind {
+                ImageKind::Jxl => (
+                    "JPEG XL",
+                    "rebuild fanlight with the jxl feature, or convert them to JPEG or PNG first",
+                ),
+                _ => ("AVIF", "convert them to JPEG or PNG with another tool first"),
+            };
+                return Err(ItemError::Unsupported {
+                    what: format!("{what} files are not read by this fanlight"),
+                    hint: hint.into(),
+                });
+            }
+        };
+    if kind == ImageKind::Jpeg {
+        if let Some(what) = super::sniff::unsupported_jpeg(bytes) {
+            return Err(ItemError::Unsupported {
+                what,
+                hint: "re-save it as a baseline 8-bit JPEG or a PNG with another tool".into(),
+            });
         }
-        None => {
-            return Err(ItemError::UnknownFormat(
-                "the content is not a JPEG, PNG or WebP image".into(),
-            ))
-        }
-    };
-    let mut decoder = reader.into_decoder().map_err(decode_error)?;
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    // `max_pixels` (checked below, from the header) is the one size limit: image's default
+    // 512 MiB allocation cap would refuse photos the user allowed.
+    reader.no_limits();
+    // A header that cannot be read is no `--lenient` case either: there is no best effort.
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| without_lenient_hint(decode_error(e)))?;
     let (width, height) = decoder.dimensions();
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
@@ -138,7 +195,7 @@ pub fn decode_stored(
         .and_then(super::meta::normalize_exif);
     let xmp = decoder.xmp_metadata().ok().flatten();
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut warning = None;
+    let mut warning = super::sniff::extra_frames(bytes, kind);
     let mut image = match kind {
         ImageKind::Jpeg => match no_panic(|| decode_jpeg_strict(bytes)) {
             Ok(image) => image,
@@ -146,15 +203,24 @@ pub fn decode_stored(
                 // Damage found: take the lenient decoder's best effort, and say so.
                 let image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
                 warning = Some(match error {
-                    ItemError::Decode(reason) => format!("best-effort decode: {reason}"),
+                    ItemError::Decode(reason) => format!(
+                        "best-effort decode: {reason} (the output was written from what \
+                         could be decoded)"
+                    ),
                     other => format!("best-effort decode: {other}"),
                 });
                 image
             }
             Err(error) => return Err(error),
         },
-        _ => no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?,
+        // Only the JPEG decoder has a best effort to offer: damage elsewhere is no `--lenient` case.
+        _ => no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))
+            .map_err(without_lenient_hint)?,
     };
+    if kind == ImageKind::Gif {
+        // GIF decodes to RGBA; a frame without transparent pixels is written without alpha.
+        image = drop_opaque_alpha(image);
+    }
     let turn = if super::orient::is_quarter_turn(orientation) {
         orientation
     } else {
@@ -176,7 +242,7 @@ pub fn decode_stored(
 /// Runs a decoder, turning a panic inside it into a decode error: decoders have asserts that
 /// crafted data can trip (fuzzing found one in zune-jpeg's AVX2 upsampler, reached by a damaged
 /// progressive JPEG), and such a file is damaged, not a fanlight bug to report.
-fn no_panic<T>(f: impl FnOnce() -> Result<T, ItemError>) -> Result<T, ItemError> {
+pub(crate) fn no_panic<T>(f: impl FnOnce() -> Result<T, ItemError>) -> Result<T, ItemError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(ItemError::Decode(
             "the decoder gave up on damaged image data".into(),
@@ -208,7 +274,12 @@ fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
     // image would reach the end of the data and count as running out.) Progressive JPEGs keep
     // the marker (their last scan needs it to end cleanly), so a cut progressive JPEG closed
     // with a marker still decodes as a blurred band.
-    let options = DecoderOptions::default().set_strict_mode(true);
+    // `max_pixels`, checked from the header, is fanlight's one size limit: zune-jpeg's own cap
+    // of 16384 a side would refuse panoramas (20000x2500 is 50 MP).
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX);
     let headers = |bytes| {
         let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
         decoder
@@ -276,6 +347,24 @@ fn decode_error(err: image::ImageError) -> ItemError {
         }
         image::ImageError::Unsupported(e) => ItemError::UnknownFormat(one_line(&e.to_string())),
         other => ItemError::Decode(one_line(&other.to_string())),
+    }
+}
+
+/// A decode error as damage that `--lenient` cannot help with.
+fn without_lenient_hint(error: ItemError) -> ItemError {
+    match error {
+        ItemError::Decode(reason) => ItemError::Damaged(reason),
+        other => other,
+    }
+}
+
+/// `image` without its alpha channel when every pixel is opaque.
+fn drop_opaque_alpha(image: DynamicImage) -> DynamicImage {
+    match image {
+        DynamicImage::ImageRgba8(rgba) if rgba.pixels().all(|p| p[3] == 255) => {
+            DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(rgba).to_rgb8())
+        }
+        other => other,
     }
 }
 

@@ -67,6 +67,10 @@ pub fn encode(
         ImageKind::Png => encode_png(raster, spec.png_level, meta),
         ImageKind::Webp => encode_webp(raster, spec, meta),
         ImageKind::Avif => encode_avif(raster, spec.quality, meta),
+        // Read-only kinds: written as the kind that stands in for them.
+        ImageKind::Gif | ImageKind::Tiff | ImageKind::Heif | ImageKind::Jxl => {
+            encode(raster, kind.writable(), spec, meta)
+        }
     }
 }
 

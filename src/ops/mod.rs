@@ -9,8 +9,12 @@ pub mod decode;
 pub mod encode;
 pub mod filters;
 pub mod geometry;
+pub mod heif;
+#[cfg(feature = "jxl")]
+pub mod jxl;
 pub mod meta;
 pub mod orient;
 pub mod raster;
 pub mod resize;
+pub mod sniff;
 pub mod text;

@@ -139,7 +139,7 @@ impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {}: {} (the output was written from what could be decoded)",
+            "{}: {}: {}",
             self.job.src.display(),
             self.stage,
             self.message

@@ -216,6 +216,11 @@ fn planned_size(src: &Path, config: &Config) -> Result<(u32, u32), ItemError> {
     use image::ImageDecoder;
 
     let file = fs::File::open(src).map_err(|e| ItemError::read(&e))?;
+    if is_heif(&file) {
+        let bytes = fs::read(src).map_err(|e| ItemError::read(&e))?;
+        let (w, h) = crate::ops::heif::upright_size(&bytes)?;
+        return Ok(config.output_size(w, h));
+    }
     let mut decoder = image::ImageReader::new(std::io::BufReader::new(file))
         .with_guessed_format()
         .map_err(|e| ItemError::read(&e))?
@@ -224,6 +229,15 @@ fn planned_size(src: &Path, config: &Config) -> Result<(u32, u32), ItemError> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let (w, h) = crate::ops::orient::upright_size(decoder.dimensions(), orientation);
     Ok(config.output_size(w, h))
+}
+
+/// Whether `file` starts as a HEIF file does (image's reader does not know the format).
+fn is_heif(mut file: &fs::File) -> bool {
+    use std::io::{Read, Seek};
+    let mut head = [0u8; 64];
+    let n = file.read(&mut head).unwrap_or(0);
+    let heif = crate::ops::sniff::detect(&head[..n]) == Some(ImageKind::Heif);
+    file.rewind().is_ok() && heif
 }
 
 /// The template with `{width}` and `{height}` filled in.
@@ -289,9 +303,17 @@ pub fn output_path(output_dir: &Path, rel: &Path, format: Format, template: &str
         .map(|s| s.to_string_lossy())
         .unwrap_or_default();
     let ext = match format.kind() {
+        // A kind fanlight reads but does not write (HEIC, TIFF, GIF) is named as what it is
+        // written as.
         None => rel
             .extension()
-            .map(|e| e.to_string_lossy())
+            .map(|e| {
+                let e = e.to_string_lossy();
+                match ImageKind::from_extension(&e) {
+                    Some(kind) if kind.writable() != kind => kind.writable().extension().into(),
+                    _ => e,
+                }
+            })
             .unwrap_or_default(),
         Some(kind) => kind.extension().into(),
     };

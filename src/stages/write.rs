@@ -36,7 +36,7 @@ impl Stage for Write {
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         // Normally done by `resize`; here for flows that skip it.
         frame.turn_upright();
-        let img = frame.image.take().expect("frame has an image after load");
+        let mut img = frame.image.take().expect("frame has an image after load");
         if let Some(planned) = frame.job.size {
             if planned != (img.width, img.height) {
                 return Err(ItemError::Panic(format!(
@@ -47,6 +47,13 @@ impl Stage for Write {
         }
         let kind = output_kind(self.output.format, &frame.job.dst, frame.kind);
         let mut meta = std::mem::take(&mut frame.meta);
+        if img.layout == Layout::Gray && matches!(kind, ImageKind::Webp | ImageKind::Avif) {
+            // WebP and AVIF store grey as colour, where a grey profile would be misread: the
+            // pixels are converted through it to sRGB grey instead, and it is not embedded.
+            if let Some(icc) = meta.icc.take_if(|icc| icc.get(16..20) == Some(b"GRAY")) {
+                crate::ops::colour::to_srgb(&mut img, &icc)?;
+            }
+        }
         meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
         let bytes = encode(&img, kind, &self.output.encoding(), &meta)?;
         write_with(&frame.job.dst, &bytes, self.fault.as_ref())?;
@@ -79,7 +86,7 @@ pub fn output_kind(format: Format, dst: &Path, input: Option<ImageKind>) -> Imag
         dst.extension()
             .and_then(|e| ImageKind::from_extension(&e.to_string_lossy()))
             .or(input)
-            .unwrap_or(ImageKind::Png)
+            .map_or(ImageKind::Png, ImageKind::writable)
     })
 }
 

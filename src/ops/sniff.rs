@@ -1,0 +1,285 @@
+//! Content detection: which image format a file holds, from its first bytes (never its name),
+//! and whether it holds more than the one still image fanlight reads (animations, pages).
+
+use super::decode::ImageKind;
+
+/// The format of `bytes`, from their signature; `None` when no format fanlight knows matches.
+///
+/// HEIF and AVIF share one container (ISO BMFF): they are told apart by the `ftyp` box's major
+/// brand, then by its compatible brands (a generic `mif1` file lists its codec there).
+#[must_use]
+pub fn detect(bytes: &[u8]) -> Option<ImageKind> {
+    let starts = |sig: &[u8]| bytes.starts_with(sig);
+    if starts(&[0xFF, 0xD8, 0xFF]) {
+        Some(ImageKind::Jpeg)
+    } else if starts(b"\x89PNG\r\n\x1a\n") {
+        Some(ImageKind::Png)
+    } else if starts(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        Some(ImageKind::Webp)
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        Some(ImageKind::Gif)
+    } else if starts(b"II*\0") || starts(b"MM\0*") || starts(b"II+\0") || starts(b"MM\0+") {
+        Some(ImageKind::Tiff)
+    } else if starts(&[0xFF, 0x0A]) || starts(b"\0\0\0\x0cJXL \r\n\x87\n") {
+        Some(ImageKind::Jxl)
+    } else if bytes.get(4..8) == Some(b"ftyp") {
+        iso_bmff_kind(bytes)
+    } else {
+        None
+    }
+}
+
+/// HEIF or AVIF, from the brands of the `ftyp` box at the start of `bytes`.
+fn iso_bmff_kind(bytes: &[u8]) -> Option<ImageKind> {
+    let size = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let ftyp = bytes.get(8..size.min(bytes.len()))?;
+    if ftyp.len() < 4 {
+        return None;
+    }
+    // The major brand, then (after the minor version) the compatible brands.
+    let brands = std::iter::once(&ftyp[..4]).chain(ftyp.get(8..).unwrap_or(&[]).chunks_exact(4));
+    let mut heif_family = false;
+    for brand in brands {
+        match brand {
+            b"avif" | b"avis" => return Some(ImageKind::Avif),
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" => {
+                return Some(ImageKind::Heif)
+            }
+            b"mif1" | b"mif2" | b"msf1" => heif_family = true,
+            _ => {}
+        }
+    }
+    // A generic HEIF file with no codec brand: the HEIF reader says what it holds.
+    heif_family.then_some(ImageKind::Heif)
+}
+
+/// What a file holds beyond its first still image, when it does: an animation (GIF, APNG,
+/// WebP) or more pages (TIFF). fanlight reads the first frame or page; this is the warning.
+#[must_use]
+pub fn extra_frames(bytes: &[u8], kind: ImageKind) -> Option<String> {
+    match kind {
+        ImageKind::Gif => {
+            let frames = gif_frames(bytes);
+            (frames > 1).then(|| format!("animated GIF ({frames} frames): only the first is read"))
+        }
+        ImageKind::Png => png_is_animated(bytes)
+            .then(|| "animated PNG (APNG): only the still image is read".into()),
+        ImageKind::Webp => {
+            webp_is_animated(bytes).then(|| "animated WebP: only the first frame is read".into())
+        }
+        ImageKind::Tiff => {
+            let pages = tiff_pages(bytes);
+            (pages > 1).then(|| format!("TIFF of {pages} pages: only the first is read"))
+        }
+        _ => None,
+    }
+}
+
+/// The JPEG coding variant of `bytes` when it is one zune-jpeg does not decode (lossless,
+/// arithmetic-coded, more than 8 bits a sample), read from the markers before the first scan.
+/// Such files are valid: they are unsupported, not damaged.
+#[must_use]
+pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
+    let mut at = 2;
+    while let Some(&[0xFF, marker]) = bytes.get(at..at + 2) {
+        if marker == 0xFF {
+            at += 1; // fill byte
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes(
+            bytes.get(at + 2..at + 4)?.try_into().ok()?,
+        ));
+        let lossless = matches!(marker, 0xC3 | 0xC7 | 0xCB | 0xCF);
+        let arithmetic = matches!(marker, 0xC9..=0xCB | 0xCD..=0xCF) || marker == 0xCC;
+        if lossless {
+            return Some(format!("lossless JPEG (SOF{})", marker - 0xC0));
+        }
+        if arithmetic {
+            return Some("arithmetic-coded JPEG".into());
+        }
+        if matches!(marker, 0xC0..=0xC2) {
+            let precision = *bytes.get(at + 4)?;
+            if precision != 8 {
+                return Some(format!(
+                    "{precision}-bit JPEG (fanlight decodes 8-bit JPEGs)"
+                ));
+            }
+        }
+        if marker == 0xDA {
+            return None;
+        }
+        at += 2 + len;
+    }
+    None
+}
+
+/// Image descriptors in a GIF, counted by walking its blocks (stops at 1000 or at damage; the
+/// decoder judges the damage).
+fn gif_frames(bytes: &[u8]) -> usize {
+    let Some(&flags) = bytes.get(10) else {
+        return 0;
+    };
+    let mut at = 13;
+    if flags & 0x80 != 0 {
+        at += 3 << ((flags & 7) + 1);
+    }
+    // Skips data sub-blocks (length byte, then that many bytes) up to the empty one.
+    let skip_blocks = |mut at: usize| -> Option<usize> {
+        loop {
+            let len = usize::from(*bytes.get(at)?);
+            at += 1 + len;
+            if len == 0 {
+                return Some(at);
+            }
+        }
+    };
+    let mut frames = 0;
+    while frames < 1000 {
+        match bytes.get(at) {
+            Some(0x21) => match skip_blocks(at + 2) {
+                Some(next) => at = next,
+                None => break,
+            },
+            Some(0x2C) => {
+                frames += 1;
+                let Some(&local) = bytes.get(at + 9) else {
+                    break;
+                };
+                at += 10;
+                if local & 0x80 != 0 {
+                    at += 3 << ((local & 7) + 1);
+                }
+                // The LZW minimum code size, then the image data.
+                match skip_blocks(at + 1) {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    frames
+}
+
+/// Whether a PNG has an animation control chunk (`acTL`) before its image data.
+fn png_is_animated(bytes: &[u8]) -> bool {
+    let mut at = 8;
+    while let Some(head) = bytes.get(at..at + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        match &head[4..8] {
+            b"acTL" => return true,
+            b"IDAT" | b"IEND" => return false,
+            _ => at = at.saturating_add(12).saturating_add(len),
+        }
+    }
+    false
+}
+
+/// Whether an extended WebP (`VP8X`) has its animation flag set.
+fn webp_is_animated(bytes: &[u8]) -> bool {
+    bytes.get(12..16) == Some(b"VP8X") && bytes.get(20).is_some_and(|f| f & 0x02 != 0)
+}
+
+/// Image file directories in a TIFF's chain (pages, and reduced-size previews stored as
+/// pages), counted up to 1000 or to the first offset that leads nowhere.
+fn tiff_pages(bytes: &[u8]) -> usize {
+    let big_endian = bytes.starts_with(b"MM");
+    let read = |at: usize, n: usize| -> Option<u64> {
+        let b = bytes.get(at..at.checked_add(n)?)?;
+        Some(b.iter().enumerate().fold(0u64, |v, (i, &x)| {
+            let shift = if big_endian { n - 1 - i } else { i };
+            v | u64::from(x) << (8 * shift)
+        }))
+    };
+    let big = read(2, 2) == Some(43);
+    let (first, count_len, entry_len, offset_len) = if big {
+        (read(8, 8), 8, 20, 8)
+    } else {
+        (read(4, 4), 2, 12, 4)
+    };
+    let mut next = first.unwrap_or(0);
+    let mut seen = Vec::new();
+    while next != 0 && seen.len() < 1000 && !seen.contains(&next) {
+        seen.push(next);
+        let Ok(at) = usize::try_from(next) else { break };
+        let Some(entries) = read(at, count_len).and_then(|n| usize::try_from(n).ok()) else {
+            break;
+        };
+        let link = entries
+            .checked_mul(entry_len)
+            .and_then(|n| n.checked_add(at + count_len));
+        next = link.and_then(|l| read(l, offset_len)).unwrap_or(0);
+    }
+    seen.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heif_and_avif_are_told_apart_by_their_brands() {
+        let ftyp = |major: &[u8; 4], compatible: &[&[u8; 4]]| {
+            let mut b = ((16 + 4 * compatible.len()) as u32).to_be_bytes().to_vec();
+            b.extend_from_slice(b"ftyp");
+            b.extend_from_slice(major);
+            b.extend_from_slice(&[0; 4]);
+            for c in compatible {
+                b.extend_from_slice(*c);
+            }
+            b.extend_from_slice(b"\0\0\0\x08meta");
+            b
+        };
+        assert_eq!(detect(&ftyp(b"heic", &[b"mif1"])), Some(ImageKind::Heif));
+        assert_eq!(detect(&ftyp(b"mif1", &[b"heic"])), Some(ImageKind::Heif));
+        assert_eq!(detect(&ftyp(b"mif1", &[b"miaf"])), Some(ImageKind::Heif));
+        assert_eq!(detect(&ftyp(b"avif", &[b"mif1"])), Some(ImageKind::Avif));
+        assert_eq!(detect(&ftyp(b"mif1", &[b"avif"])), Some(ImageKind::Avif));
+        assert_eq!(detect(&ftyp(b"isom", &[b"mp41"])), None, "a video");
+        assert_eq!(detect(b"\0\0\0\x08ftyp"), None, "too short");
+    }
+
+    #[test]
+    fn other_signatures() {
+        assert_eq!(detect(b"GIF89a\x01\0\x01\0"), Some(ImageKind::Gif));
+        assert_eq!(detect(b"II*\0\x08\0\0\0"), Some(ImageKind::Tiff));
+        assert_eq!(detect(b"MM\0*\0\0\0\x08"), Some(ImageKind::Tiff));
+        assert_eq!(detect(&[0xFF, 0x0A, 0xFA]), Some(ImageKind::Jxl));
+        assert_eq!(detect(b"<html>"), None);
+        assert_eq!(detect(b""), None);
+    }
+
+    #[test]
+    fn jpeg_variants_zune_jpeg_does_not_decode_are_named() {
+        let jpeg = |marker: u8, precision: u8| {
+            let mut b = vec![
+                0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, marker, 0, 11, precision,
+            ];
+            b.extend_from_slice(&[0, 8, 0, 8, 1, 1, 0x11, 0, 0xFF, 0xDA, 0, 2]);
+            b
+        };
+        assert_eq!(unsupported_jpeg(&jpeg(0xC0, 8)), None);
+        assert_eq!(unsupported_jpeg(&jpeg(0xC2, 8)), None);
+        assert!(unsupported_jpeg(&jpeg(0xC3, 8))
+            .unwrap()
+            .contains("lossless JPEG (SOF3)"));
+        assert!(unsupported_jpeg(&jpeg(0xC9, 8))
+            .unwrap()
+            .contains("arithmetic"));
+        assert!(unsupported_jpeg(&jpeg(0xC1, 12))
+            .unwrap()
+            .contains("12-bit"));
+        assert_eq!(
+            unsupported_jpeg(&[0xFF, 0xD8, 0xFF]),
+            None,
+            "cut: the decoder says"
+        );
+    }
+
+    #[test]
+    fn a_tiff_whose_pages_loop_is_counted_once() {
+        // Header, then one IFD of no entries at 8 whose next offset points back to itself.
+        let tiff = b"II*\0\x08\0\0\0\0\0\x08\0\0\0";
+        assert_eq!(tiff_pages(tiff), 1);
+    }
+}
