@@ -12,6 +12,9 @@ use super::args::ProgressArg;
 use super::live::{LiveView, ViewMode};
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 
+/// A JSON document made from the report.
+type Document = fn(&Report) -> serde_json::Value;
+
 /// A conversion and how to present it.
 pub struct Run {
     pub config: Config,
@@ -78,8 +81,7 @@ pub fn convert(run: &Run) -> u8 {
     }
     let mut code = exit_code(&report);
     // Each document is built only when asked for: the trace of a large run is large.
-    let documents: [(_, fn(&Report) -> serde_json::Value); 2] =
-        [(&run.report, report_json), (&run.trace, trace_json)];
+    let documents: [(_, Document); 2] = [(&run.report, report_json), (&run.trace, trace_json)];
     for (path, build) in documents {
         let Some(path) = path else { continue };
         if let Err(e) = save_json(path, &build(&report)) {
