@@ -19,6 +19,7 @@
 pub mod config;
 pub mod error;
 pub mod golden;
+pub mod html;
 pub mod metrics;
 pub mod ops;
 pub mod pipeline;

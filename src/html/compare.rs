@@ -1,0 +1,400 @@
+//! The golden-image comparison page: the summary and, for every differing pair, the expected,
+//! actual and difference images side by side with their figures; missing and extra files listed.
+
+use std::fmt::Write as _;
+use std::io::Cursor;
+use std::path::Path;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{DynamicImage, ImageEncoder, RgbImage, RgbaImage};
+use rayon::prelude::*;
+
+use super::{base64, count, escape, page, pct};
+use crate::golden::{
+    diff_image, load_rgba, DirReport, FileReport, GoldenError, Verdict, HIGHLIGHT,
+};
+
+/// Above this many bytes an embedded expected or actual image is re-encoded as JPEG (quality
+/// [`JPEG_QUALITY`]) instead of PNG, to keep the page small. Difference images stay PNG.
+const PNG_BUDGET: usize = 160 * 1024;
+const JPEG_QUALITY: u8 = 90;
+
+/// The longest side images are embedded at, by how many pairs differ: a few are shown large,
+/// many small, so the page stays openable (about 30 MB at worst for 1,000 differing photos).
+#[must_use]
+pub(crate) fn display_side(differing: usize) -> u32 {
+    match differing {
+        0..=12 => 1200,
+        13..=60 => 720,
+        61..=250 => 400,
+        _ => 240,
+    }
+}
+
+const CSS: &str = "\
+.banner{padding:10px 14px;border-radius:8px;font-weight:600;margin:10px 0}\
+.banner.ok{background:#e3f4e8;color:#1b5e31}.banner.no{background:#fde7e7;color:#8c1d18}\
+.trio{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:12px}\
+figure{margin:0}figcaption{font-size:12px;color:#424854;margin-bottom:3px;font-weight:600}\
+.trio img{width:100%;height:auto;cursor:zoom-in;border:1px solid #cfd4dc;image-rendering:pixelated;\
+background:repeating-conic-gradient(#e9ecf0 0 25%,#fff 0 50%) 0 0/16px 16px}\
+.figs{margin:2px 0 8px;font-variant-numeric:tabular-nums}\
+#lb{position:fixed;inset:0;background:rgba(20,22,26,.92);display:none;flex-direction:column;\
+align-items:center;justify-content:center;z-index:9;color:#fff}\
+#lb.on{display:flex}#lb img{width:95vw;height:80vh;object-fit:contain;image-rendering:pixelated}\
+#lb .bar{margin:8px;display:flex;gap:8px;align-items:center}\
+#lb button{font:inherit;padding:4px 12px;border-radius:6px;border:1px solid #888;background:#333;color:#fff;cursor:pointer}\
+#lb button.on{background:#fff;color:#000}\
+";
+
+/// Click an image to see it large; 1/2/3 (or the buttons, or ← →) flip between expected,
+/// actual and difference, which shows a change better than looking side by side; Esc closes.
+const LIGHTBOX_JS: &str = "\
+(function(){var lb=document.getElementById('lb'),im=lb.querySelector('img'),cap=lb.querySelector('.cap'),\
+bs=lb.querySelectorAll('button[data-k]'),cur=null,k=0;\
+function show(g,kk){var s=document.querySelectorAll('img[data-g=\"'+g+'\"]');if(!s.length)return;cur=s;k=(kk+3)%3;\
+im.src=s[k].src;cap.textContent=s[k].getAttribute('alt');bs.forEach(function(b){b.classList.toggle('on',+b.dataset.k===k)});lb.classList.add('on')}\
+document.addEventListener('click',function(e){var t=e.target;if(t.dataset&&t.dataset.g!==undefined&&!lb.contains(t)){show(t.dataset.g,+t.dataset.k)}\
+else if(t.dataset&&t.dataset.k!==undefined&&lb.contains(t)&&cur){show(cur[0].dataset.g,+t.dataset.k)}\
+else if(t===lb||t===im){lb.classList.remove('on')}});\
+document.addEventListener('keydown',function(e){if(!lb.classList.contains('on'))return;var g=cur[0].dataset.g;\
+if(e.key==='Escape')lb.classList.remove('on');else if(e.key==='1'||e.key==='2'||e.key==='3')show(g,+e.key-1);\
+else if(e.key==='ArrowRight')show(g,k+1);else if(e.key==='ArrowLeft')show(g,k-1)});})();";
+
+/// The comparison as one self-contained HTML page.
+///
+/// The differing pairs are decoded again (in parallel, a pair per core at a time) to embed
+/// them, downscaled to [`display_side`]; a downscaled difference image keeps every changed
+/// pixel visible (a block with any changed pixel is drawn changed).
+///
+/// # Errors
+/// An image that can no longer be read or decoded.
+pub fn compare_html(report: &DirReport) -> Result<String, GoldenError> {
+    let differing: Vec<&FileReport> = report
+        .files
+        .iter()
+        .filter(|f| matches!(f.verdict, Verdict::Mismatch | Verdict::SizeMismatch))
+        .collect();
+    let side = display_side(differing.len());
+    let pairs: Vec<String> = differing
+        .par_iter()
+        .enumerate()
+        .map(|(g, f)| pair(g, f, report, side))
+        .collect::<Result<_, _>>()?;
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>fanlight compare</h1><p class=\"sub\">expected <span class=\"path\">{}</span> · actual \
+         <span class=\"path\">{}</span></p>",
+        escape(&report.expected.display().to_string()),
+        escape(&report.actual.display().to_string())
+    );
+    summary(&mut body, report, differing.len());
+    if !differing.is_empty() {
+        let _ = write!(
+            body,
+            "<p class=\"note\">Images are shown at most {side} px on their long side (photos larger \
+             than that are downscaled; those that would make the page large are embedded as JPEG \
+             quality {JPEG_QUALITY}). The difference image shows changed pixels in magenta over a faded \
+             copy of the expected one; when downscaled, a block with any changed pixel is magenta. \
+             Click an image to enlarge it, then press 1, 2, 3 or ← → to flip between expected, actual \
+             and difference.</p>"
+        );
+    }
+    for p in &pairs {
+        body.push_str(p);
+    }
+    lists(&mut body, report);
+    body.push_str(
+        "<div id=\"lb\"><img alt=\"\"><div class=\"bar\"><button data-k=\"0\">1 expected</button>\
+         <button data-k=\"1\">2 actual</button><button data-k=\"2\">3 difference</button>\
+         <span class=\"cap\"></span></div></div>",
+    );
+    let title = format!("fanlight compare: {}", report.summary());
+    Ok(page(&title, CSS, &body, LIGHTBOX_JS))
+}
+
+/// Writes [`compare_html`] to `path`.
+///
+/// # Errors
+/// An image that cannot be decoded, or the page that cannot be written.
+pub fn write_compare_html(report: &DirReport, path: &Path) -> Result<(), GoldenError> {
+    let html = compare_html(report)?;
+    std::fs::write(path, html).map_err(|e| GoldenError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn card(body: &mut String, n: usize, label: &str, class: &str) {
+    let _ = write!(
+        body,
+        "<div class=\"card {class}\"><b>{}</b><span>{label}</span></div>",
+        count(n as u64)
+    );
+}
+
+fn summary(body: &mut String, report: &DirReport, differing: usize) {
+    let missing = report.count(Verdict::Missing);
+    let extra = report.count(Verdict::Extra);
+    let compared = report.files.len() - missing - extra;
+    let bad = |n: usize| if n > 0 { "bad" } else { "" };
+    let (class, text) = if report.all_match() {
+        ("ok", "All images match.")
+    } else {
+        ("no", "Not all images match.")
+    };
+    let _ = write!(
+        body,
+        "<div class=\"banner {class}\">{text} {}</div>",
+        escape(&report.summary())
+    );
+    body.push_str("<section><h2>Summary</h2><div class=\"cards\">");
+    card(body, compared, "compared", "");
+    card(body, report.count(Verdict::Match), "matching", "good");
+    card(body, differing, "differing", bad(differing));
+    card(body, missing, "missing (expected only)", bad(missing));
+    card(body, extra, "extra (actual only)", bad(extra));
+    body.push_str("</div>");
+    let _ = write!(
+        body,
+        "<p class=\"note\">Tolerance: a pixel differs when a channel moved by more than {}; an image \
+         matches when at most {} of its pixels differ.</p></section>",
+        report.tolerance.max_delta,
+        pct(report.tolerance.max_diff_ratio)
+    );
+}
+
+fn figures(f: &FileReport) -> String {
+    let Some(c) = &f.comparison else {
+        return escape(f.verdict.name());
+    };
+    if f.verdict == Verdict::SizeMismatch {
+        return format!(
+            "<b>size mismatch</b>: expected {}×{}, actual {}×{}; no pixel compared",
+            c.expected_size.0, c.expected_size.1, c.actual_size.0, c.actual_size.1
+        );
+    }
+    let psnr = if c.psnr.is_finite() {
+        format!("{:.2} dB", c.psnr)
+    } else {
+        "∞ (colours identical)".into()
+    };
+    format!(
+        "<b>mismatch</b> · max delta <b>{}</b> · <b>{}</b> of {} pixels differ (<b>{}</b>) · PSNR <b>{psnr}</b> · {}×{}",
+        c.max_delta,
+        count(c.differing_pixels),
+        count(c.total_pixels),
+        pct(c.differing_ratio),
+        c.expected_size.0,
+        c.expected_size.1
+    )
+}
+
+fn pair(g: usize, f: &FileReport, report: &DirReport, side: u32) -> Result<String, GoldenError> {
+    let expected = load_rgba(&f.expected)?;
+    let actual = load_rgba(&f.actual)?;
+    let diff = diff_image(&expected, &actual, &report.tolerance);
+    let name = f.path.display().to_string();
+    let images = [
+        ("expected", photo_uri(&expected, side, &f.expected)?),
+        ("actual", photo_uri(&actual, side, &f.actual)?),
+        ("difference", diff_uri(&diff, side, &f.path)?),
+    ];
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<section class=\"pair\" id=\"d{g}\"><h2 class=\"path\">{}</h2><p class=\"figs\">{}</p><div class=\"trio\">",
+        escape(&name),
+        figures(f)
+    );
+    for (k, (what, uri)) in images.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<figure><figcaption>{what}</figcaption><img src=\"{uri}\" data-g=\"{g}\" data-k=\"{k}\" alt=\"{what}: {}\"></figure>",
+            escape(&name)
+        );
+    }
+    out.push_str("</div></section>");
+    Ok(out)
+}
+
+/// The size `w × h` scaled down (never up) so its long side is at most `side`.
+fn fit(w: u32, h: u32, side: u32) -> (u32, u32) {
+    let long = w.max(h);
+    if long <= side || long == 0 {
+        return (w.max(1), h.max(1));
+    }
+    let scale = f64::from(side) / f64::from(long);
+    let s = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    (s(w), s(h))
+}
+
+fn encode_failed(path: &Path, e: &image::ImageError) -> GoldenError {
+    GoldenError::Write {
+        path: path.to_path_buf(),
+        reason: format!("cannot encode it for the page: {e}"),
+    }
+}
+
+fn png_bytes(img: &DynamicImage, path: &Path) -> Result<Vec<u8>, GoldenError> {
+    let mut png = Vec::new();
+    PngEncoder::new_with_quality(
+        Cursor::new(&mut png),
+        CompressionType::Default,
+        FilterType::Adaptive,
+    )
+    .write_image(
+        img.as_bytes(),
+        img.width(),
+        img.height(),
+        img.color().into(),
+    )
+    .map_err(|e| encode_failed(path, &e))?;
+    Ok(png)
+}
+
+/// An expected or actual image as a `data:` URI: PNG, or JPEG when the PNG would be large.
+fn photo_uri(img: &RgbaImage, side: u32, path: &Path) -> Result<String, GoldenError> {
+    let (w, h) = fit(img.width(), img.height(), side);
+    let small = if (w, h) == img.dimensions() {
+        img.clone()
+    } else {
+        image::imageops::thumbnail(img, w, h)
+    };
+    let small = DynamicImage::ImageRgba8(small);
+    let png = png_bytes(&small, path)?;
+    if png.len() <= PNG_BUDGET {
+        return Ok(format!("data:image/png;base64,{}", base64(&png)));
+    }
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), JPEG_QUALITY)
+        .encode_image(&small.to_rgb8())
+        .map_err(|e| encode_failed(path, &e))?;
+    Ok(format!("data:image/jpeg;base64,{}", base64(&jpeg)))
+}
+
+/// The difference image as a PNG `data:` URI, downscaled so no changed pixel disappears.
+fn diff_uri(diff: &RgbImage, side: u32, path: &Path) -> Result<String, GoldenError> {
+    let (w, h) = fit(diff.width(), diff.height(), side);
+    let small = if (w, h) == diff.dimensions() {
+        diff.clone()
+    } else {
+        shrink_diff(diff, w, h)
+    };
+    let png = png_bytes(&DynamicImage::ImageRgb8(small), path)?;
+    Ok(format!("data:image/png;base64,{}", base64(&png)))
+}
+
+/// Box-downscales a difference image to `w × h`; an output pixel whose block holds any
+/// [`HIGHLIGHT`] pixel is [`HIGHLIGHT`], the others average their block.
+fn shrink_diff(src: &RgbImage, w: u32, h: u32) -> RgbImage {
+    let (sw, sh) = src.dimensions();
+    let mut out = RgbImage::new(w, h);
+    let column: Vec<usize> = (0..u64::from(sw))
+        .map(|x| (x * u64::from(w) / u64::from(sw)) as usize)
+        .collect();
+    let mut sums = vec![[0u64; 4]; w as usize];
+    let mut hit = vec![false; w as usize];
+    let flush = |out: &mut RgbImage, oy: u32, sums: &mut [[u64; 4]], hit: &mut [bool]| {
+        for (ox, (s, h)) in sums.iter_mut().zip(hit.iter_mut()).enumerate() {
+            let px = if *h {
+                HIGHLIGHT
+            } else if s[3] > 0 {
+                [
+                    (s[0] / s[3]) as u8,
+                    (s[1] / s[3]) as u8,
+                    (s[2] / s[3]) as u8,
+                ]
+            } else {
+                [255, 255, 255]
+            };
+            out.put_pixel(ox as u32, oy, image::Rgb(px));
+            *s = [0; 4];
+            *h = false;
+        }
+    };
+    let raw = src.as_raw();
+    let mut row_out = 0;
+    for y in 0..sh {
+        let oy = (u64::from(y) * u64::from(h) / u64::from(sh)) as u32;
+        if oy != row_out {
+            flush(&mut out, row_out, &mut sums, &mut hit);
+            row_out = oy;
+        }
+        let row = &raw[(y * sw) as usize * 3..((y + 1) * sw) as usize * 3];
+        for (px, &ox) in row.chunks_exact(3).zip(&column) {
+            if px == HIGHLIGHT {
+                hit[ox] = true;
+            } else {
+                let s = &mut sums[ox];
+                s[0] += u64::from(px[0]);
+                s[1] += u64::from(px[1]);
+                s[2] += u64::from(px[2]);
+                s[3] += 1;
+            }
+        }
+    }
+    flush(&mut out, row_out, &mut sums, &mut hit);
+    out
+}
+
+fn lists(body: &mut String, report: &DirReport) {
+    let list = |body: &mut String, verdict: Verdict, title: &str, open: bool| {
+        let files: Vec<&FileReport> = report
+            .files
+            .iter()
+            .filter(|f| f.verdict == verdict)
+            .collect();
+        if files.is_empty() {
+            return;
+        }
+        let _ = write!(
+            body,
+            "<section><details{}><summary><b>{title} ({})</b></summary><ul class=\"path\">",
+            if open { " open" } else { "" },
+            count(files.len() as u64)
+        );
+        for f in files {
+            let _ = write!(body, "<li>{}</li>", escape(&f.path.display().to_string()));
+        }
+        body.push_str("</ul></details></section>");
+    };
+    list(
+        body,
+        Verdict::Missing,
+        "Missing: in expected, not in actual",
+        true,
+    );
+    list(
+        body,
+        Verdict::Extra,
+        "Extra: in actual, no golden yet",
+        true,
+    );
+    list(body, Verdict::Match, "Matching", false);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shrunk_diff_keeps_a_single_changed_pixel() {
+        let mut d = RgbImage::from_pixel(1000, 10, image::Rgb([200, 200, 200]));
+        d.put_pixel(777, 3, image::Rgb(HIGHLIGHT));
+        let s = shrink_diff(&d, 100, 1);
+        assert_eq!(s.get_pixel(77, 0).0, HIGHLIGHT);
+        assert_eq!(s.get_pixel(76, 0).0, [200, 200, 200]);
+        assert_eq!(s.pixels().filter(|p| p.0 == HIGHLIGHT).count(), 1);
+    }
+
+    #[test]
+    fn sizes_fit_the_long_side_and_never_grow() {
+        assert_eq!(fit(4000, 3000, 1200), (1200, 900));
+        assert_eq!(fit(30, 20, 1200), (30, 20));
+        assert_eq!(fit(3000, 1, 300), (300, 1));
+        assert!(display_side(1) > display_side(1000));
+    }
+}
