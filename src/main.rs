@@ -60,9 +60,14 @@ fn main() -> ExitCode {
         Some(Command::Presets { name }) => {
             return ExitCode::from(preset_cli::list(name.as_deref()))
         }
-        Some(Command::Report(ReportCommand::Merge { reports, output })) => {
-            return ExitCode::from(merge_reports(reports, output.as_deref()));
-        }
+        Some(Command::Report(args)) => match (&args.command, &args.report, &args.html) {
+            (Some(ReportCommand::Merge { reports, output }), _, _) => {
+                return ExitCode::from(merge_reports(reports, output.as_deref()));
+            }
+            (None, Some(report), Some(html)) => return ExitCode::from(render_report(report, html)),
+            // clap requires REPORT and --html without a subcommand.
+            _ => unreachable!("clap checks fanlight report's arguments"),
+        },
         Some(Command::Convert(args)) if args.dry_run => {
             return ExitCode::from(dry_run(&args.to_config()));
         }
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
             quiet: args.quiet,
             progress: args.progress,
             report: args.report.clone(),
+            report_html: args.report_html.clone(),
             trace: args.trace.clone(),
         },
         None => match demo_config() {
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
                 quiet: false,
                 progress: ProgressArg::Auto,
                 report: None,
+                report_html: None,
                 trace: None,
             },
             None => {
@@ -96,6 +103,7 @@ struct Run {
     quiet: bool,
     progress: ProgressArg,
     report: Option<PathBuf>,
+    report_html: Option<PathBuf>,
     trace: Option<PathBuf>,
 }
 
@@ -137,14 +145,17 @@ fn convert(run: &Run) -> u8 {
         eprintln!("output: {}", config.output_dir.display());
     }
     let mut code = exit_code(&report);
-    let documents = [
-        (&run.report, report_json(&report)),
-        (&run.trace, trace_json(&report)),
+    let doc = report_json(&report);
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON serialises");
+    // The page is rendered from the JSON document, as `fanlight report FILE --html` does.
+    let documents: [(&Option<PathBuf>, &dyn Fn() -> String); 3] = [
+        (&run.report, &|| pretty(&doc)),
+        (&run.trace, &|| pretty(&trace_json(&report))),
+        (&run.report_html, &|| fanlight::html::report_html(&doc)),
     ];
-    for (path, doc) in documents {
+    for (path, render) in documents {
         let Some(path) = path else { continue };
-        let text = serde_json::to_string_pretty(&doc).expect("JSON serialises");
-        if let Err(e) = std::fs::write(path, text) {
+        if let Err(e) = std::fs::write(path, render()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             code = code.max(EXIT_USAGE);
         }
@@ -175,6 +186,37 @@ fn dry_run(config: &Config) -> u8 {
         plan.jobs.len(),
         plan.skipped.len()
     );
+    EXIT_OK
+}
+
+/// `fanlight report FILE --html OUT`: renders a saved (or merged) report as a page.
+fn render_report(report: &Path, html: &Path) -> u8 {
+    let doc: serde_json::Value = match std::fs::read_to_string(report)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(doc) => doc,
+        Err(e) => {
+            eprintln!("error: cannot read report {}: {e}", report.display());
+            return EXIT_USAGE;
+        }
+    };
+    if doc
+        .get("wall_s")
+        .and_then(serde_json::Value::as_f64)
+        .is_none()
+        || !doc["stages"].is_array()
+    {
+        eprintln!(
+            "error: {} is not a fanlight --report document (no wall_s or stages)",
+            report.display()
+        );
+        return EXIT_USAGE;
+    }
+    if let Err(e) = std::fs::write(html, fanlight::html::report_html(&doc)) {
+        eprintln!("error: cannot write {}: {e}", html.display());
+        return EXIT_USAGE;
+    }
     EXIT_OK
 }
 
