@@ -35,7 +35,9 @@ fn assert_self_contained(html: &str) {
             &value[..value.len().min(60)]
         );
     }
-    assert!(!html.contains("href="), "no links out");
+    for (at, _) in html.match_indices("href=") {
+        assert!(html[at..].starts_with("href=\"#"), "a link out of the page");
+    }
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
 }
 
@@ -288,6 +290,10 @@ fn the_compare_page_shows_every_differing_pair_and_lists_missing_and_extra_files
             && html.contains("<li>new &amp; extra.png</li>")
     );
     assert!(html.contains("Matching (2)"));
+    assert!(
+        html.contains("Differing (2)") && html.contains("href=\"#d1\""),
+        "an index of the pairs"
+    );
     assert!(!html.contains("<1>"), "names are escaped");
 
     // An all-matching comparison says so.

@@ -15,13 +15,19 @@ use crate::golden::{
     diff_image, load_rgba, DirReport, FileReport, GoldenError, Verdict, HIGHLIGHT,
 };
 
-/// Above this many bytes an embedded expected or actual image is re-encoded as JPEG (quality
-/// [`JPEG_QUALITY`]) instead of PNG, to keep the page small. Difference images stay PNG.
-const PNG_BUDGET: usize = 160 * 1024;
-const JPEG_QUALITY: u8 = 90;
+/// Bytes of images the page may embed in all (before base64), shared out between the
+/// differing pairs: a few pairs are shown large, many small, so even a run where every photo
+/// changed gives a page a browser opens (about 32 MB for 1,000 differing pairs).
+const IMAGE_BUDGET: usize = 24 << 20;
+/// The least and the most bytes one image (expected, actual or difference) is given.
+const IMAGE_MIN: usize = 8 << 10;
+const IMAGE_MAX: usize = 800 << 10;
+/// Expected and actual images are embedded as PNG when that fits their share, else as JPEG.
+const JPEG_QUALITY: u8 = 85;
+/// Images are not shrunk below this long side to meet their share.
+const MIN_SIDE: u32 = 160;
 
-/// The longest side images are embedded at, by how many pairs differ: a few are shown large,
-/// many small, so the page stays openable (about 30 MB at worst for 1,000 differing photos).
+/// The longest side images are embedded at, at most, by how many pairs differ.
 #[must_use]
 pub(crate) fn display_side(differing: usize) -> u32 {
     match differing {
@@ -32,14 +38,21 @@ pub(crate) fn display_side(differing: usize) -> u32 {
     }
 }
 
+/// The bytes each embedded image may take when `differing` pairs are shown.
+#[must_use]
+pub(crate) fn image_budget(differing: usize) -> usize {
+    (IMAGE_BUDGET / (3 * differing.max(1))).clamp(IMAGE_MIN, IMAGE_MAX)
+}
+
 const CSS: &str = "\
 .banner{padding:10px 14px;border-radius:8px;font-weight:600;margin:10px 0}\
 .banner.ok{background:#e3f4e8;color:#1b5e31}.banner.no{background:#fde7e7;color:#8c1d18}\
 .trio{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:12px}\
-figure{margin:0}figcaption{font-size:12px;color:#424854;margin-bottom:3px;font-weight:600}\
+.pair h2.path{font-size:15px}figure{margin:0}figcaption{font-size:12px;color:#424854;margin-bottom:3px;font-weight:600}\
 .trio img{width:100%;height:auto;cursor:zoom-in;border:1px solid #cfd4dc;image-rendering:pixelated;\
 background:repeating-conic-gradient(#e9ecf0 0 25%,#fff 0 50%) 0 0/16px 16px}\
 .figs{margin:2px 0 8px;font-variant-numeric:tabular-nums}\
+.scroll{max-height:420px;overflow:auto}a{color:#2a5db0}\
 #lb{position:fixed;inset:0;background:rgba(20,22,26,.92);display:none;flex-direction:column;\
 align-items:center;justify-content:center;z-index:9;color:#fff}\
 #lb.on{display:flex}#lb img{width:95vw;height:80vh;object-fit:contain;image-rendering:pixelated}\
@@ -77,10 +90,11 @@ pub fn compare_html(report: &DirReport) -> Result<String, GoldenError> {
         .filter(|f| matches!(f.verdict, Verdict::Mismatch | Verdict::SizeMismatch))
         .collect();
     let side = display_side(differing.len());
+    let budget = image_budget(differing.len());
     let pairs: Vec<String> = differing
         .par_iter()
         .enumerate()
-        .map(|(g, f)| pair(g, f, report, side))
+        .map(|(g, f)| pair(g, f, report, side, budget))
         .collect::<Result<_, _>>()?;
     let mut body = String::new();
     let _ = write!(
@@ -94,13 +108,18 @@ pub fn compare_html(report: &DirReport) -> Result<String, GoldenError> {
     if !differing.is_empty() {
         let _ = write!(
             body,
-            "<p class=\"note\">Images are shown at most {side} px on their long side (photos larger \
-             than that are downscaled; those that would make the page large are embedded as JPEG \
-             quality {JPEG_QUALITY}). The difference image shows changed pixels in magenta over a faded \
-             copy of the expected one; when downscaled, a block with any changed pixel is magenta. \
-             Click an image to enlarge it, then press 1, 2, 3 or ← → to flip between expected, actual \
-             and difference.</p>"
+            "<p class=\"note\">Images are embedded at most {side} px on their long side and {} kB \
+             each, so the page stays small: larger ones are downscaled, and photos that do not fit as \
+             PNG are embedded as JPEG quality {JPEG_QUALITY} (the figures are from the full images). \
+             The difference image shows changed pixels in magenta over a faded grey copy of the \
+             expected one; when downscaled, a block with any changed pixel is magenta. Click an image \
+             to enlarge it, then press 1, 2, 3 or ← → to flip between expected, actual and \
+             difference.</p>",
+            budget >> 10
         );
+    }
+    if differing.len() > 1 {
+        index(&mut body, &differing);
     }
     for p in &pairs {
         body.push_str(p);
@@ -166,6 +185,32 @@ fn summary(body: &mut String, report: &DirReport, differing: usize) {
     );
 }
 
+/// A table of the differing pairs, each linked to its images, for long comparisons.
+fn index(body: &mut String, differing: &[&FileReport]) {
+    let _ = write!(
+        body,
+        "<section><details open><summary><b>Differing ({})</b></summary><div class=\"scroll\"><table>\
+         <tr><th>file</th><th>verdict</th><th class=\"n\">max delta</th><th class=\"n\">differing</th>\
+         <th class=\"n\">PSNR dB</th></tr>",
+        count(differing.len() as u64)
+    );
+    for (g, f) in differing.iter().enumerate() {
+        let c = f.comparison.as_ref().filter(|c| c.compared());
+        let cell = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+        let _ = write!(
+            body,
+            "<tr><td class=\"path\"><a href=\"#d{g}\">{}</a></td><td>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(&f.path.display().to_string()),
+            f.verdict.name(),
+            cell(c.map(|c| c.max_delta.to_string())),
+            cell(c.map(|c| pct(c.differing_ratio))),
+            cell(c.map(|c| if c.psnr.is_finite() { format!("{:.2}", c.psnr) } else { "∞".into() })),
+        );
+    }
+    body.push_str("</table></div></details></section>");
+}
+
 fn figures(f: &FileReport) -> String {
     let Some(c) = &f.comparison else {
         return escape(f.verdict.name());
@@ -192,15 +237,21 @@ fn figures(f: &FileReport) -> String {
     )
 }
 
-fn pair(g: usize, f: &FileReport, report: &DirReport, side: u32) -> Result<String, GoldenError> {
+fn pair(
+    g: usize,
+    f: &FileReport,
+    report: &DirReport,
+    side: u32,
+    budget: usize,
+) -> Result<String, GoldenError> {
     let expected = load_rgba(&f.expected)?;
     let actual = load_rgba(&f.actual)?;
     let diff = diff_image(&expected, &actual, &report.tolerance);
     let name = f.path.display().to_string();
     let images = [
-        ("expected", photo_uri(&expected, side, &f.expected)?),
-        ("actual", photo_uri(&actual, side, &f.actual)?),
-        ("difference", diff_uri(&diff, side, &f.path)?),
+        ("expected", photo_uri(&expected, side, budget, &f.expected)?),
+        ("actual", photo_uri(&actual, side, budget, &f.actual)?),
+        ("difference", diff_uri(&diff, side, budget, &f.path)?),
     ];
     let mut out = String::new();
     let _ = write!(
@@ -255,36 +306,67 @@ fn png_bytes(img: &DynamicImage, path: &Path) -> Result<Vec<u8>, GoldenError> {
     Ok(png)
 }
 
-/// An expected or actual image as a `data:` URI: PNG, or JPEG when the PNG would be large.
-fn photo_uri(img: &RgbaImage, side: u32, path: &Path) -> Result<String, GoldenError> {
-    let (w, h) = fit(img.width(), img.height(), side);
-    let small = if (w, h) == img.dimensions() {
-        img.clone()
-    } else {
-        image::imageops::thumbnail(img, w, h)
-    };
-    let small = DynamicImage::ImageRgba8(small);
-    let png = png_bytes(&small, path)?;
-    if png.len() <= PNG_BUDGET {
-        return Ok(format!("data:image/png;base64,{}", base64(&png)));
-    }
-    let mut jpeg = Vec::new();
-    JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), JPEG_QUALITY)
-        .encode_image(&small.to_rgb8())
-        .map_err(|e| encode_failed(path, &e))?;
-    Ok(format!("data:image/jpeg;base64,{}", base64(&jpeg)))
+/// The next long side to try when an image of `side` came out `got` bytes for `budget`.
+fn smaller(side: u32, got: usize, budget: usize) -> u32 {
+    let scale = ((budget as f64 / got.max(1) as f64).sqrt() * 0.95).clamp(0.3, 0.9);
+    ((f64::from(side) * scale) as u32).max(MIN_SIDE)
 }
 
-/// The difference image as a PNG `data:` URI, downscaled so no changed pixel disappears.
-fn diff_uri(diff: &RgbImage, side: u32, path: &Path) -> Result<String, GoldenError> {
-    let (w, h) = fit(diff.width(), diff.height(), side);
-    let small = if (w, h) == diff.dimensions() {
-        diff.clone()
-    } else {
-        shrink_diff(diff, w, h)
-    };
-    let png = png_bytes(&DynamicImage::ImageRgb8(small), path)?;
-    Ok(format!("data:image/png;base64,{}", base64(&png)))
+/// An expected or actual image as a `data:` URI within `budget` bytes where it can be: PNG
+/// when that fits, else JPEG, downscaled further (not below [`MIN_SIDE`]) until it fits.
+fn photo_uri(
+    img: &RgbaImage,
+    side: u32,
+    budget: usize,
+    path: &Path,
+) -> Result<String, GoldenError> {
+    let mut side = side;
+    loop {
+        let (w, h) = fit(img.width(), img.height(), side);
+        let small = if (w, h) == img.dimensions() {
+            img.clone()
+        } else {
+            image::imageops::thumbnail(img, w, h)
+        };
+        let small = DynamicImage::ImageRgba8(small);
+        let png = png_bytes(&small, path)?;
+        if png.len() <= budget {
+            return Ok(format!("data:image/png;base64,{}", base64(&png)));
+        }
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), JPEG_QUALITY)
+            .encode_image(&small.to_rgb8())
+            .map_err(|e| encode_failed(path, &e))?;
+        if jpeg.len() <= budget || w.max(h) <= MIN_SIDE {
+            return Ok(format!("data:image/jpeg;base64,{}", base64(&jpeg)));
+        }
+        side = smaller(w.max(h), jpeg.len(), budget);
+    }
+}
+
+/// The difference image as a PNG `data:` URI within `budget` bytes where it can be,
+/// downscaled so that no changed pixel disappears. The faded grey backdrop is kept to 32
+/// levels: it is only there to show where things are, and it compresses far better.
+fn diff_uri(diff: &RgbImage, side: u32, budget: usize, path: &Path) -> Result<String, GoldenError> {
+    let mut side = side;
+    loop {
+        let (w, h) = fit(diff.width(), diff.height(), side);
+        let mut small = if (w, h) == diff.dimensions() {
+            diff.clone()
+        } else {
+            shrink_diff(diff, w, h)
+        };
+        for px in small.pixels_mut() {
+            if px.0 != HIGHLIGHT {
+                px.0 = px.0.map(|v| v | 7);
+            }
+        }
+        let png = png_bytes(&DynamicImage::ImageRgb8(small), path)?;
+        if png.len() <= budget || w.max(h) <= MIN_SIDE {
+            return Ok(format!("data:image/png;base64,{}", base64(&png)));
+        }
+        side = smaller(w.max(h), png.len(), budget);
+    }
 }
 
 /// Box-downscales a difference image to `w × h`; an output pixel whose block holds any
@@ -396,5 +478,8 @@ mod tests {
         assert_eq!(fit(30, 20, 1200), (30, 20));
         assert_eq!(fit(3000, 1, 300), (300, 1));
         assert!(display_side(1) > display_side(1000));
+        assert_eq!(image_budget(1), IMAGE_MAX);
+        assert_eq!(image_budget(1000), IMAGE_MIN);
+        assert!(smaller(1000, 4 * 1024, 1024) < 500);
     }
 }
