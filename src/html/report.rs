@@ -525,9 +525,10 @@ fn slowest_section(
     body.push_str("<th>per stage</th></tr>");
     let longest = slowest[0].total.max(1e-9);
     for (rank, p) in slowest.iter().enumerate() {
-        let path = inputs
-            .get(p.item)
-            .map_or_else(|| format!("item {}", p.item), |p| below(p, base).to_string());
+        let path = inputs.get(p.item).map_or_else(
+            || format!("item {}", p.item),
+            |p| below(p, base).to_string(),
+        );
         let _ = write!(
             body,
             "<tr data-i=\"{}\"><td class=\"n\">{}</td><td class=\"path\">{}</td><td class=\"n\"><b>{}</b></td>",

@@ -114,6 +114,8 @@ pub(crate) fn timeline(
                 );
                 let attrs = format!(" data-i=\"{}\"", s.item);
                 let width = (s.busy_ms / wall_ms * PLOT_W).max(0.7);
+                // A hairline gap between wide neighbours, so back-to-back photos stay apart.
+                let width = if width > 3.0 { width - 0.8 } else { width };
                 svg.rect_with(
                     x_of(s.start_ms),
                     y,
