@@ -479,7 +479,7 @@ mod tests {
         assert_eq!(fit(3000, 1, 300), (300, 1));
         assert!(display_side(1) > display_side(1000));
         assert_eq!(image_budget(1), IMAGE_MAX);
-        assert_eq!(image_budget(1000), IMAGE_MIN);
+        assert_eq!(image_budget(10_000), IMAGE_MIN);
         assert!(smaller(1000, 4 * 1024, 1024) < 500);
     }
 }

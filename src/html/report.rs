@@ -649,7 +649,7 @@ mod tests {
         let html = report_html(&doc());
         assert!(html.contains("<b>load</b>") && html.contains("<b>write</b>"));
         assert!(
-            html.contains("in/&lt;b&gt;&amp;&quot;x&quot;.jpg"),
+            html.contains(">&lt;b&gt;&amp;&quot;x&quot;.jpg<"),
             "the failure, escaped"
         );
         assert!(!html.contains("<b>&"), "no raw name");
