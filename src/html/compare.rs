@@ -383,12 +383,12 @@ fn shrink_diff(src: &RgbImage, w: u32, h: u32) -> RgbImage {
         for (ox, (s, h)) in sums.iter_mut().zip(hit.iter_mut()).enumerate() {
             let px = if *h {
                 HIGHLIGHT
-            } else if s[3] > 0 {
-                [
-                    (s[0] / s[3]) as u8,
-                    (s[1] / s[3]) as u8,
-                    (s[2] / s[3]) as u8,
-                ]
+            } else if let (Some(r), Some(g), Some(b)) = (
+                s[0].checked_div(s[3]),
+                s[1].checked_div(s[3]),
+                s[2].checked_div(s[3]),
+            ) {
+                [r as u8, g as u8, b as u8]
             } else {
                 [255, 255, 255]
             };

@@ -155,7 +155,7 @@ pub(crate) fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{2009}');
         }
         out.push(c);
@@ -201,6 +201,6 @@ mod tests {
         assert_eq!(seconds(3.841), "3.84 s");
         assert_eq!(seconds(125.0), "2 min 05 s");
         assert_eq!(pct(0.5), "50.0%");
-        assert_eq!(millis(3.14159), "3.14");
+        assert_eq!(millis(3.254), "3.25");
     }
 }

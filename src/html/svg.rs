@@ -161,7 +161,7 @@ pub(crate) fn share_bar(
 /// Tick positions for an axis from 0 to `max`: a round step giving about `want` ticks.
 #[must_use]
 pub(crate) fn ticks(max: f64, want: usize) -> Vec<f64> {
-    if !(max > 0.0) || !max.is_finite() {
+    if !max.is_finite() || max <= 0.0 {
         return vec![0.0];
     }
     let raw = max / want.max(1) as f64;
