@@ -32,6 +32,7 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
     let mut stages: Vec<(String, Map<String, Value>, f64)> = Vec::new();
     let mut queues: Vec<(String, String, Map<String, Value>, f64)> = Vec::new();
     let mut failures = Vec::new();
+    let mut warnings = Vec::new();
     let mut cancelled_by = Value::Null;
     let mut core_seconds = 0.0;
     for (name, doc) in reports {
@@ -87,6 +88,7 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
             }
         }
         failures.extend(doc["failures"].as_array().into_iter().flatten().cloned());
+        warnings.extend(doc["warnings"].as_array().into_iter().flatten().cloned());
         if cancelled_by.is_null() {
             cancelled_by = doc["cancelled_by"].clone();
         }
@@ -135,6 +137,7 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
         )),
         "cancelled_by": cancelled_by,
         "failures": failures,
+        "warnings": warnings,
         "merged": {
             "shards": reports.len(),
             "from": reports.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>(),
@@ -196,7 +199,8 @@ mod tests {
             "queues": [ { "from": "discover", "to": "load", "capacity": 4, "mean_depth": 2.0, "max_depth": 4 } ],
             "efficiency": 0.5, "speedup": 1.0, "bottleneck": "load", "bottleneck_hint": "x",
             "cancelled_by": null,
-            "failures": failure.map(|p| vec![json!({ "path": p, "stage": "load", "error": "bad", "cancelled": false })]).unwrap_or_default()
+            "failures": failure.map(|p| vec![json!({ "path": p, "stage": "load", "error": "bad", "cancelled": false })]).unwrap_or_default(),
+            "warnings": [ { "path": format!("in/w{ok}.jpg"), "stage": "load", "warning": "cut" } ]
         })
     }
 
@@ -226,6 +230,10 @@ mod tests {
         assert!((efficiency - 8.2 / 12.0).abs() < 1e-9, "{efficiency}");
         assert_eq!(merged["bottleneck"], "load");
         assert_eq!(merged["failures"][0]["path"], "in/x.jpg");
+        assert_eq!(
+            merged["warnings"][1]["path"], "in/w5.jpg",
+            "warnings are kept"
+        );
         assert_eq!(merged["merged"]["shards"], 2);
         assert_eq!(merged["queues"][0]["mean_depth"], 2.0);
     }
