@@ -231,7 +231,7 @@ fn figures(f: &FileReport) -> String {
         c.max_delta,
         count(c.differing_pixels),
         count(c.total_pixels),
-        pct(c.differing_ratio),
+        format!("{:.2}%", c.differing_ratio * 100.0),
         c.expected_size.0,
         c.expected_size.1
     )
