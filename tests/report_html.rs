@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::*;
 use fanlight::golden::{assert_matches_golden, diff_root, Tolerance};
-use fanlight::html::{escape, report_html};
+use fanlight::html::report_html;
 use serde_json::{json, Value};
 
 const STAGES: [&str; 5] = ["load", "resize", "filter", "watermark", "write"];
@@ -41,15 +41,19 @@ fn assert_self_contained(html: &str) {
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
 }
 
-/// Awkward but legal file names: markup, an ampersand, quotes and a control character.
-const BAD_NAMES: [&str; 2] = ["bad <b>&\"q\".jpg", "ctrl\u{1}'s.jpg"];
+/// Awkward but legal file names (markup, an ampersand, quotes, a control character) and how
+/// the page must show them.
+const BAD_NAMES: [(&str, &str); 2] = [
+    ("bad <b>&\"q\".jpg", "bad &lt;b&gt;&amp;&quot;q&quot;.jpg"),
+    ("ctrl\u{1}'s.jpg", "ctrl\\x01&#39;s.jpg"),
+];
 
 #[test]
 fn a_run_report_page_is_self_contained_names_every_stage_and_lists_every_failure() {
     let tmp = tempdir();
     let input = tmp.path().join("in");
     photo_folder(&input, 6);
-    for name in BAD_NAMES {
+    for (name, _) in BAD_NAMES {
         fs::write(input.join(name), b"not a photo").unwrap();
     }
     let o = fanlight(
@@ -83,11 +87,14 @@ fn a_run_report_page_is_self_contained_names_every_stage_and_lists_every_failure
         );
         assert!(html.contains(&format!("{stage}-0")), "a lane for {stage}-0");
     }
-    for name in BAD_NAMES {
-        let escaped = escape(name);
-        assert!(html.contains(&escaped), "{escaped} listed");
+    for (name, shown) in BAD_NAMES {
+        assert!(html.contains(&format!(">{shown}<")), "{shown} listed");
+        assert!(!html.contains(name), "{name:?} reached the page unescaped");
     }
-    assert!(!html.contains("<b>&"), "a raw name reached the page");
+    assert!(
+        !html.contains('\u{1}'),
+        "a control character reached the page"
+    );
     assert!(html.contains("Failures (2)"));
     // One bar per photo per stage: 8 photos in load, 6 in each later stage.
     let bars = html.matches(" data-i=\"").count();
@@ -203,10 +210,13 @@ fn a_10000_photo_report_stays_under_5_mb_and_still_lists_every_failure() {
     }
     let failures = doc["failures"].as_array().unwrap();
     assert_eq!(failures.len(), 200);
-    for f in failures {
-        let name = f["path"].as_str().unwrap().trim_start_matches("in/");
-        assert!(html.contains(&escape(name)), "{name} listed");
-        assert!(html.contains(&escape(f["error"].as_str().unwrap())));
+    for (f, i) in failures.iter().zip((49..10_000).step_by(50)) {
+        assert_eq!(f["error"], format!("cannot decode <{i}>"));
+        let row = format!(
+            "<td class=\"path\">{i:05} &lt;odd&gt; &amp; &quot;name&quot;.jpg</td><td>load</td>\
+             <td>cannot decode &lt;{i}&gt;</td>"
+        );
+        assert!(html.contains(&row), "failure {i} listed");
     }
     assert!(html.contains("The 20 slowest photos"));
 }
