@@ -88,6 +88,8 @@ pub fn report_html(doc: &Value) -> String {
             "<div class=\"tlwrap\">{svg}</div><p class=\"note\">{}</p>",
             escape(&how)
         );
+    } else if doc["workers"].is_array() {
+        body.push_str("<p>No photo was processed in this run, so there is nothing to draw.</p>");
     } else {
         no_detail(&mut body, doc, "spans");
     }
