@@ -204,7 +204,7 @@ fn index(body: &mut String, differing: &[&FileReport]) {
             escape(&f.path.display().to_string()),
             f.verdict.name(),
             cell(c.map(|c| c.max_delta.to_string())),
-            cell(c.map(|c| pct(c.differing_ratio))),
+            cell(c.map(|c| format!("{:.2}%", c.differing_ratio * 100.0))),
             cell(c.map(|c| if c.psnr.is_finite() { format!("{:.2}", c.psnr) } else { "∞".into() })),
         );
     }
@@ -248,10 +248,21 @@ fn pair(
     let actual = load_rgba(&f.actual)?;
     let diff = diff_image(&expected, &actual, &report.tolerance);
     let name = f.path.display().to_string();
+    // Shown to one scale, so images of different sizes look different in size.
+    let widest = f64::from(diff.width().max(1));
+    let share = |w: u32| 100.0 * f64::from(w) / widest;
     let images = [
-        ("expected", photo_uri(&expected, side, budget, &f.expected)?),
-        ("actual", photo_uri(&actual, side, budget, &f.actual)?),
-        ("difference", diff_uri(&diff, side, budget, &f.path)?),
+        (
+            "expected",
+            photo_uri(&expected, side, budget, &f.expected)?,
+            share(expected.width()),
+        ),
+        (
+            "actual",
+            photo_uri(&actual, side, budget, &f.actual)?,
+            share(actual.width()),
+        ),
+        ("difference", diff_uri(&diff, side, budget, &f.path)?, 100.0),
     ];
     let mut out = String::new();
     let _ = write!(
@@ -260,10 +271,15 @@ fn pair(
         escape(&name),
         figures(f)
     );
-    for (k, (what, uri)) in images.iter().enumerate() {
+    for (k, (what, uri, width)) in images.iter().enumerate() {
+        let style = if *width < 99.95 {
+            format!(" style=\"width:{width:.1}%\"")
+        } else {
+            String::new()
+        };
         let _ = write!(
             out,
-            "<figure><figcaption>{what}</figcaption><img src=\"{uri}\" data-g=\"{g}\" data-k=\"{k}\" alt=\"{what}: {}\"></figure>",
+            "<figure><figcaption>{what}</figcaption><img src=\"{uri}\"{style} data-g=\"{g}\" data-k=\"{k}\" alt=\"{what}: {}\"></figure>",
             escape(&name)
         );
     }
