@@ -268,3 +268,27 @@ pub fn trace_json(report: &Report) -> Value {
     }
     json!({ "traceEvents": events, "displayTimeUnit": "ms" })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::live::DepthSample;
+    use std::time::Duration;
+
+    #[test]
+    fn thinned_samples_keep_the_deepest_of_each_interval() {
+        let samples: Vec<DepthSample> = (0..10)
+            .map(|i| DepthSample {
+                at: Duration::from_millis(100 * i),
+                depth: if i == 7 { 9 } else { 1 },
+            })
+            .collect();
+        assert_eq!(
+            thinned(&samples, 20).len(),
+            10,
+            "few samples are kept as they are"
+        );
+        // Chunks of four: 0-3, 4-7 (with the 9) and 8-9.
+        assert_eq!(thinned(&samples, 3), vec![(0.0, 1), (0.4, 9), (0.8, 1)]);
+    }
+}
