@@ -78,8 +78,9 @@ else if(e.key==='ArrowRight')show(g,k+1);else if(e.key==='ArrowLeft')show(g,k-1)
 /// The comparison as one self-contained HTML page.
 ///
 /// The differing pairs are decoded again (in parallel, a pair per core at a time) to embed
-/// them, downscaled to [`display_side`]; a downscaled difference image keeps every changed
-/// pixel visible (a block with any changed pixel is drawn changed).
+/// them, at most 1,200 px on the long side and within a byte budget the pairs share; a
+/// downscaled difference image keeps every changed pixel visible (a block with any changed
+/// pixel is drawn changed).
 ///
 /// # Errors
 /// An image that can no longer be read or decoded.
@@ -227,11 +228,11 @@ fn figures(f: &FileReport) -> String {
         "∞ (colours identical)".into()
     };
     format!(
-        "<b>mismatch</b> · max delta <b>{}</b> · <b>{}</b> of {} pixels differ (<b>{}</b>) · PSNR <b>{psnr}</b> · {}×{}",
+        "<b>mismatch</b> · max delta <b>{}</b> · <b>{}</b> of {} pixels differ (<b>{:.2}%</b>) · PSNR <b>{psnr}</b> · {}×{}",
         c.max_delta,
         count(c.differing_pixels),
         count(c.total_pixels),
-        format!("{:.2}%", c.differing_ratio * 100.0),
+        c.differing_ratio * 100.0,
         c.expected_size.0,
         c.expected_size.1
     )
