@@ -94,13 +94,6 @@ pub fn report_html(doc: &Value) -> String {
         no_detail(&mut body, doc, "spans");
     }
     body.push_str("</section>");
-    if !base.is_empty() {
-        let _ = write!(
-            body,
-            "<p class=\"note\">Photo paths below are relative to <span class=\"path\">{}</span>.</p>",
-            escape(&base)
-        );
-    }
     slowest_section(&mut body, &slowest, &stage_names, &inputs, &base);
     failures_section(&mut body, doc, &base);
     body.push_str(
@@ -520,6 +513,7 @@ fn slowest_section(
         slowest.len()
     );
     legend_stages(body, stages);
+    relative_note(body, base);
     body.push_str("<table><tr><th class=\"n\">#</th><th>photo</th><th class=\"n\">total ms</th>");
     for s in stages {
         let _ = write!(body, "<th class=\"n\">{} ms</th>", escape(s));
@@ -563,6 +557,17 @@ fn slowest_section(
     body.push_str("</table><p class=\"note\">Busy time per stage; the bars share one scale. Hover a row to find the photo in the timeline.</p></section>");
 }
 
+/// Says which folder the photo paths that follow are relative to.
+fn relative_note(body: &mut String, base: &str) {
+    if !base.is_empty() {
+        let _ = write!(
+            body,
+            "<p class=\"note\">Paths are relative to <span class=\"path\">{}</span>.</p>",
+            escape(base)
+        );
+    }
+}
+
 fn failures_section(body: &mut String, doc: &Value, base: &str) {
     let all: Vec<&Value> = doc["failures"].as_array().into_iter().flatten().collect();
     let (cancelled, failed): (Vec<&Value>, Vec<&Value>) = all
@@ -574,6 +579,9 @@ fn failures_section(body: &mut String, doc: &Value, base: &str) {
         "<section><h2>Failures ({})</h2>",
         count(failed.len() as u64)
     );
+    if !failed.is_empty() || !cancelled.is_empty() || !warnings.is_empty() {
+        relative_note(body, base);
+    }
     if failed.is_empty() {
         body.push_str("<p>No photo failed.</p>");
     } else {
