@@ -136,7 +136,7 @@ pub fn run(args: &CompareArgs) -> u8 {
         }
     }
     if let Some(path) = &args.html {
-        if let Err(e) = fanlight::html::write_compare_html(&report, path) {
+        if let Err(e) = fanlight::golden::write_compare_html(&report, path) {
             eprintln!("error: {e}");
             return EXIT_ERROR;
         }

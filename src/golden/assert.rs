@@ -189,7 +189,7 @@ fn case_page(
             diff: Some(case_dir.join("diff.png")),
         }],
     };
-    crate::html::write_compare_html(&report, &case_dir.join("report.html"))
+    super::page::write_compare_html(&report, &case_dir.join("report.html"))
 }
 
 #[track_caller]

@@ -7,14 +7,15 @@
 //!
 //! - [`report_html`] renders a `--report` JSON document (`crate::metrics::json::report_json`),
 //!   so a fresh run, a saved report and a merged one take the same path.
-//! - [`compare_html`] renders a folder comparison ([`crate::golden::DirReport`]).
+//! - The comparison page is `crate::golden::compare_html`: it is built from this module's
+//!   pieces, and this module uses nothing else of the crate, so it sits below every layer
+//!   (`golden`'s own `assert_matches_golden` writes the page for a failed case).
 
-mod compare;
 mod report;
+mod spans;
 mod svg;
 mod timeline;
 
-pub use compare::{compare_html, write_compare_html};
 pub use report::report_html;
 
 use std::fmt::Write as _;

@@ -1,17 +1,14 @@
 //! The run report page, rendered from the `--report` JSON document alone, so a fresh run, a
 //! saved report and a merged one (`fanlight report merge`) all render the same way.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use super::spans::{parse_workers, slowest_photos, Photo, Worker};
 use super::svg::{share_bar, stage_colour, step_chart, Svg, CLOCK_COLOURS};
-use super::timeline::{short_name, timeline, Span, Worker, FOLLOW_JS, OUTLINED};
+use super::timeline::{short_name, timeline, FOLLOW_JS, OUTLINED};
 use super::{count, escape, millis, page, pct, seconds};
-
-/// How many of the slowest photos the page lists.
-pub const SLOWEST: usize = 20;
 
 const CSS: &str = "\
 .bars td{padding:2px 8px}.bars svg{display:block}\
@@ -102,33 +99,6 @@ pub fn report_html(doc: &Value) -> String {
     );
     let title = format!("fanlight: {} photos in {}", total, seconds(wall));
     page(&title, CSS, &body, FOLLOW_JS)
-}
-
-fn parse_workers(doc: &Value) -> Vec<Worker> {
-    doc["workers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|w| Worker {
-            stage: w["stage"].as_str().unwrap_or("?").to_string(),
-            index: u(&w["worker"]),
-            busy_s: f(&w["busy_s"]),
-            starved_s: f(&w["starved_s"]),
-            blocked_s: f(&w["blocked_s"]),
-            spans: w["spans"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|s| {
-                    Some(Span {
-                        item: usize::try_from(s.get(0)?.as_u64()?).ok()?,
-                        start_ms: s.get(1)?.as_f64()?,
-                        busy_ms: s.get(2)?.as_f64()?,
-                    })
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 fn card(body: &mut String, value: &str, label: &str, class: &str) {
@@ -435,39 +405,6 @@ fn no_detail(body: &mut String, doc: &Value, what: &str) {
         body,
         "<p class=\"note\">This report has no {what} ({why}).</p>"
     );
-}
-
-/// One photo's busy time per stage, for the slowest list.
-#[derive(Debug, Clone)]
-struct Photo {
-    item: usize,
-    per_stage: Vec<f64>,
-    total: f64,
-}
-
-fn slowest_photos(workers: &[Worker], stages: &[String]) -> Vec<Photo> {
-    let mut photos: HashMap<usize, Vec<f64>> = HashMap::new();
-    for w in workers {
-        let Some(at) = stages.iter().position(|s| *s == w.stage) else {
-            continue;
-        };
-        for s in &w.spans {
-            photos
-                .entry(s.item)
-                .or_insert_with(|| vec![0.0; stages.len()])[at] += s.busy_ms;
-        }
-    }
-    let mut list: Vec<Photo> = photos
-        .into_iter()
-        .map(|(item, per_stage)| Photo {
-            item,
-            total: per_stage.iter().sum(),
-            per_stage,
-        })
-        .collect();
-    list.sort_by(|a, b| b.total.total_cmp(&a.total).then(a.item.cmp(&b.item)));
-    list.truncate(SLOWEST);
-    list
 }
 
 /// The folder all `paths` lie in, with its final `/` (empty when they share none).

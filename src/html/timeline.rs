@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::spans::Worker;
 use super::svg::{num, stage_colour, time_axis, Svg};
 
 /// Above this many spans the timeline shows each lane's busy share per column instead of one
@@ -14,32 +15,6 @@ const COLUMN_PX: f64 = 2.0;
 
 /// How many of the slowest photos the timeline outlines.
 pub(crate) const OUTLINED: usize = 5;
-
-/// One item's work on one worker, from the report's `workers[].spans`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Span {
-    pub item: usize,
-    pub start_ms: f64,
-    pub busy_ms: f64,
-}
-
-/// One worker as the report's `workers[]` gives it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Worker {
-    pub stage: String,
-    pub index: u64,
-    pub busy_s: f64,
-    pub starved_s: f64,
-    pub blocked_s: f64,
-    pub spans: Vec<Span>,
-}
-
-impl Worker {
-    /// `filter-3`, as in the trace.
-    pub(crate) fn name(&self) -> String {
-        format!("{}-{}", self.stage, self.index)
-    }
-}
 
 /// Geometry shared by the lanes.
 const LABEL_W: f64 = 86.0;
@@ -242,6 +217,7 @@ pub(crate) fn short_name(path: Option<&str>, item: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::html::spans::Span;
 
     fn worker(stage: &str, spans: usize) -> Worker {
         Worker {

@@ -10,10 +10,8 @@ use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, ImageEncoder, RgbImage, RgbaImage};
 use rayon::prelude::*;
 
-use super::{base64, count, escape, page, pct};
-use crate::golden::{
-    diff_image, load_rgba, DirReport, FileReport, GoldenError, Verdict, HIGHLIGHT,
-};
+use super::{diff_image, load_rgba, DirReport, FileReport, GoldenError, Verdict, HIGHLIGHT};
+use crate::html::{base64, count, escape, page, pct};
 
 /// Bytes of images the page may embed in all (before base64), shared out between the
 /// differing pairs: a few pairs are shown large, many small, so even a run where every photo
