@@ -28,6 +28,7 @@ mod cancel;
 mod config;
 mod error;
 pub mod golden;
+mod html;
 mod metrics;
 mod ops;
 mod pipeline;

@@ -29,15 +29,30 @@ pub enum Command {
     Convert(Box<ConvertArgs>),
     /// Compare images or folders with goldens: fanlight compare golden/ out/ --diff-dir diffs
     Compare(super::compare::CompareArgs),
-    /// Work with --report documents: fanlight report merge shard-*.json -o merged.json
-    #[command(subcommand)]
-    Report(ReportCommand),
+    /// Work with --report documents: fanlight report merge shard-*.json -o merged.json, or
+    /// fanlight report run.json --html run.html
+    Report(ReportArgs),
     /// List the built-in presets, or print one as TOML: fanlight presets web > mine.toml
     Presets {
         /// A preset to print as TOML (a starting point for a preset file).
         #[arg(value_name = "NAME")]
         name: Option<String>,
     },
+}
+
+/// `fanlight report`: a subcommand, or a saved report to render.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ReportArgs {
+    /// What to do with reports.
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
+    /// A --report JSON file (one run's or a merged one) to render with --html.
+    #[arg(value_name = "REPORT", required = true)]
+    pub report: Option<PathBuf>,
+    /// Write the report as a self-contained HTML page (charts, timeline, slowest photos).
+    #[arg(long, value_name = "FILE", required = true)]
+    pub html: Option<PathBuf>,
 }
 
 /// `fanlight report` subcommands.
@@ -255,6 +270,11 @@ pub struct ConvertArgs {
     /// Write a JSON report of the run (schema in the README).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+
+    /// Write the run report as one self-contained HTML page: stage and worker time shares,
+    /// queue depths, a timeline, the slowest photos, failures.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
 
     /// Write a Chrome trace of the run (open in Perfetto or chrome://tracing).
     #[arg(long, value_name = "FILE")]

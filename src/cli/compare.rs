@@ -48,6 +48,11 @@ pub struct CompareArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
+    /// Write a self-contained HTML page: the summary, and every differing pair's expected,
+    /// actual and difference images side by side with their figures; missing and extra files.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// Bless ACTUAL: copy it over EXPECTED for mismatches and files only ACTUAL has, and list
     /// what changed. The exit status then says whether anything is still missing.
     #[arg(long)]
@@ -126,6 +131,12 @@ pub fn run(args: &CompareArgs) -> u8 {
     }
     if let Some(path) = &args.report {
         if let Err(e) = report.write_json(path) {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    }
+    if let Some(path) = &args.html {
+        if let Err(e) = fanlight::golden::write_compare_html(&report, path) {
             eprintln!("error: {e}");
             return EXIT_ERROR;
         }

@@ -5,15 +5,12 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use fanlight::report::{report_json, save_json, summary, trace_json};
+use fanlight::report::{report_html, report_json, save, summary, trace_json};
 use fanlight::{CancelReason, CancelToken, Config, Report, RunContext};
 
 use super::args::ProgressArg;
 use super::live::{LiveView, ViewMode};
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
-
-/// A JSON document made from the report.
-type Document = fn(&Report) -> serde_json::Value;
 
 /// A conversion and how to present it.
 pub struct Run {
@@ -21,6 +18,7 @@ pub struct Run {
     pub quiet: bool,
     pub progress: ProgressArg,
     pub report: Option<PathBuf>,
+    pub report_html: Option<PathBuf>,
     pub trace: Option<PathBuf>,
 }
 
@@ -32,6 +30,7 @@ pub fn demo() -> u8 {
             quiet: false,
             progress: ProgressArg::Auto,
             report: None,
+            report_html: None,
             trace: None,
         }),
         None => {
@@ -80,11 +79,22 @@ pub fn convert(run: &Run) -> u8 {
         eprintln!("output: {}", config.output_dir.display());
     }
     let mut code = exit_code(&report);
-    // Each document is built only when asked for: the trace of a large run is large.
-    let documents: [(_, Document); 2] = [(&run.report, report_json), (&run.trace, trace_json)];
-    for (path, build) in documents {
+    // Each document is built only when asked for: the trace of a large run is large. The page
+    // is rendered from the JSON document, as `fanlight report FILE --html` does.
+    let doc = (run.report.is_some() || run.report_html.is_some()).then(|| report_json(&report));
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON serialises");
+    let documents: [(&Option<PathBuf>, &dyn Fn() -> String); 3] = [
+        (&run.report, &|| {
+            doc.as_ref().map(pretty).unwrap_or_default()
+        }),
+        (&run.trace, &|| pretty(&trace_json(&report))),
+        (&run.report_html, &|| {
+            doc.as_ref().map(report_html).unwrap_or_default()
+        }),
+    ];
+    for (path, render) in documents {
         let Some(path) = path else { continue };
-        if let Err(e) = save_json(path, &build(&report)) {
+        if let Err(e) = save(path, render().as_bytes()) {
             eprintln!("error: cannot write {}: {e}", path.display());
             code = code.max(EXIT_USAGE);
         }

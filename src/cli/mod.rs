@@ -56,15 +56,21 @@ pub fn main(argv: Vec<OsString>) -> u8 {
     match &cli.command {
         Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Presets { name }) => presets::list(name.as_deref()),
-        Some(Command::Report(ReportCommand::Merge { reports, output })) => {
-            report::merge(reports, output.as_deref())
-        }
+        Some(Command::Report(args)) => match (&args.command, &args.report, &args.html) {
+            (Some(ReportCommand::Merge { reports, output }), _, _) => {
+                report::merge(reports, output.as_deref())
+            }
+            (None, Some(saved), Some(html)) => report::render(saved, html),
+            // clap requires REPORT and --html without a subcommand.
+            _ => unreachable!("clap checks fanlight report's arguments"),
+        },
         Some(Command::Convert(args)) if args.dry_run => convert::dry_run(&args.to_config()),
         Some(Command::Convert(args)) => convert::convert(&convert::Run {
             config: args.to_config(),
             quiet: args.quiet,
             progress: args.progress,
             report: args.report.clone(),
+            report_html: args.report_html.clone(),
             trace: args.trace.clone(),
         }),
         None => convert::demo(),

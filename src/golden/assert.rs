@@ -89,7 +89,8 @@ fn golden_path(name_or_path: &Path) -> PathBuf {
 /// - A missing golden panics with the command that creates it.
 /// - On a mismatch, `expected.png`, `actual.png` and `diff.png` (changed pixels in magenta over a
 ///   faded copy of the expected image) are written to `<diff_root()>/<case>/`, where `<case>` is
-///   the golden's file name without extension, and the panic prints that folder and the figures.
+///   the golden's file name without extension, with `report.html` showing the three side by
+///   side, and the panic prints that folder and the figures.
 ///   A passing case removes its stale folder.
 ///
 /// # Panics
@@ -150,10 +151,12 @@ pub fn assert_matches_golden(
         CompressionType::Fast,
     )
     .and_then(|()| write_png(&case_dir.join("actual.png"), &actual, CompressionType::Fast))
-    .and_then(|()| write_diff(&expected, &actual_rgba, tol, &case_dir.join("diff.png")));
+    .and_then(|()| write_diff(&expected, &actual_rgba, tol, &case_dir.join("diff.png")))
+    .and_then(|()| case_page(&golden, &case, &case_dir, cmp));
     let look = match written {
         Ok(()) => format!(
-            "expected.png, actual.png and diff.png are in {}",
+            "expected.png, actual.png and diff.png are in {}; open report.html there to see \
+             them side by side",
             case_dir.display()
         ),
         Err(e) => format!("(the expected, actual and diff images could not be saved: {e})"),
@@ -164,6 +167,29 @@ pub fn assert_matches_golden(
         golden.display(),
         cmp.summary(),
     );
+}
+
+/// The comparison page of a failed case, `report.html` beside its three images.
+fn case_page(
+    golden: &Path,
+    case: &str,
+    case_dir: &Path,
+    cmp: super::Comparison,
+) -> Result<(), super::GoldenError> {
+    let report = super::DirReport {
+        expected: golden.to_path_buf(),
+        actual: case_dir.join("actual.png"),
+        tolerance: cmp.tolerance,
+        files: vec![super::FileReport {
+            path: PathBuf::from(format!("{case}.png")),
+            expected: case_dir.join("expected.png"),
+            actual: case_dir.join("actual.png"),
+            verdict: cmp.verdict,
+            comparison: Some(cmp),
+            diff: Some(case_dir.join("diff.png")),
+        }],
+    };
+    super::page::write_compare_html(&report, &case_dir.join("report.html"))
 }
 
 #[track_caller]

@@ -127,9 +127,9 @@ impl DirReport {
         text
     }
 
-    /// Writes [`DirReport::to_json`] to `path`.
+    /// Writes [`DirReport::to_json`] to `path`, whole or not at all.
     pub fn write_json(&self, path: &Path) -> Result<(), GoldenError> {
-        std::fs::write(path, self.to_json()).map_err(|e| GoldenError::Write {
+        super::write_whole(path, self.to_json().as_bytes()).map_err(|e| GoldenError::Write {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })

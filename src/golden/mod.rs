@@ -7,7 +7,8 @@
 //!
 //! - [`compare_images`] compares two files; [`compare_dirs`] compares two folders by relative
 //!   path, in parallel, and [`update`] blesses the actual side.
-//! - [`diff_image`] / [`write_diff`] show where the pixels changed.
+//! - [`diff_image`] / [`write_diff`] show where the pixels changed; [`compare_html`] shows the
+//!   expected, actual and difference images side by side on one self-contained page.
 //! - [`assert_matches_golden`] is the helper for a project's own `cargo test`.
 //!
 //! ```no_run
@@ -23,6 +24,7 @@ mod compare;
 mod diff;
 mod dirs;
 mod json;
+mod page;
 
 use std::io;
 use std::path::PathBuf;
@@ -31,6 +33,7 @@ pub use assert::{assert_matches_golden, diff_root, AsGoldenImage, UPDATE_VAR};
 pub use compare::{compare_images, compare_rgba, load_rgba, Comparison, Verdict};
 pub use diff::{diff_image, write_diff, FADE, HIGHLIGHT};
 pub use dirs::{compare_dirs, compare_pair, update, DirOptions, DirReport, FileReport, Updated};
+pub use page::{compare_html, write_compare_html};
 
 /// How much two images may differ and still match.
 #[derive(Debug, Clone, Copy, PartialEq)]

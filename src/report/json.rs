@@ -1,4 +1,8 @@
 //! The `--report` JSON document (schema in the README) and the `--trace` Chrome trace.
+//!
+//! Besides the totals, the report carries what a picture of the run needs (`workers[]` with
+//! each worker's clocks and spans, `inputs[]`, `queues[].samples`), so the HTML report
+//! (`crate::html`) renders from the document alone, for a saved report as for a fresh run.
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -38,7 +42,27 @@ struct QueueJson {
     capacity: usize,
     mean_depth: f64,
     max_depth: usize,
+    /// `[seconds since the start, depth]`, at most [`MAX_QUEUE_POINTS`]; when thinned, each
+    /// point is the largest depth of its interval.
+    samples: Vec<(f64, usize)>,
 }
+
+/// One worker's clocks and its spans `[item id, start ms, busy ms]`.
+#[derive(Serialize)]
+struct WorkerJson {
+    stage: &'static str,
+    worker: usize,
+    items: usize,
+    busy_s: f64,
+    cpu_s: f64,
+    starved_s: f64,
+    blocked_s: f64,
+    spans: Vec<(usize, f64, f64)>,
+}
+
+/// The most depth samples kept per queue in the report: two minutes at one per 100 ms, more
+/// than a chart's width in pixels.
+pub const MAX_QUEUE_POINTS: usize = 1200;
 
 #[derive(Serialize)]
 struct FailureJson {
@@ -74,6 +98,25 @@ struct ReportJson {
     cancelled_by: Option<&'static str>,
     failures: Vec<FailureJson>,
     warnings: Vec<WarningJson>,
+    workers: Vec<WorkerJson>,
+    inputs: Vec<String>,
+}
+
+/// Milliseconds rounded to the microsecond, to keep the document short.
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// Thins `samples` to at most `max` points, each the deepest of its run of samples.
+fn thinned(samples: &[crate::metrics::live::DepthSample], max: usize) -> Vec<(f64, usize)> {
+    let per = samples.len().div_ceil(max.max(1)).max(1);
+    samples
+        .chunks(per)
+        .map(|c| {
+            let t = (c[0].at.as_secs_f64() * 1e3).round() / 1e3;
+            (t, c.iter().map(|s| s.depth).max().unwrap_or(0))
+        })
+        .collect()
 }
 
 /// The report as the JSON document `--report` writes.
@@ -121,6 +164,7 @@ pub fn report_json(report: &Report) -> Value {
                 capacity: q.capacity,
                 mean_depth: q.mean_depth(),
                 max_depth: q.max_depth(),
+                samples: thinned(&q.samples, MAX_QUEUE_POINTS),
             })
             .collect(),
         efficiency: report.efficiency(),
@@ -149,6 +193,29 @@ pub fn report_json(report: &Report) -> Value {
                 stage: w.stage.as_str(),
                 warning: w.message.clone(),
             })
+            .collect(),
+        workers: report
+            .clocks
+            .iter()
+            .map(|c| WorkerJson {
+                stage: c.stage.as_str(),
+                worker: c.worker,
+                items: c.spans.len(),
+                busy_s: c.busy.as_secs_f64(),
+                cpu_s: c.cpu.as_secs_f64(),
+                starved_s: c.starved.as_secs_f64(),
+                blocked_s: c.blocked.as_secs_f64(),
+                spans: c
+                    .spans
+                    .iter()
+                    .map(|s| (s.item, ms(s.start), ms(s.busy)))
+                    .collect(),
+            })
+            .collect(),
+        inputs: report
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
             .collect(),
     };
     serde_json::to_value(doc).expect("the report serialises")
@@ -200,4 +267,28 @@ pub fn trace_json(report: &Report) -> Value {
         }
     }
     json!({ "traceEvents": events, "displayTimeUnit": "ms" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::live::DepthSample;
+    use std::time::Duration;
+
+    #[test]
+    fn thinned_samples_keep_the_deepest_of_each_interval() {
+        let samples: Vec<DepthSample> = (0..10)
+            .map(|i| DepthSample {
+                at: Duration::from_millis(100 * i),
+                depth: if i == 7 { 9 } else { 1 },
+            })
+            .collect();
+        assert_eq!(
+            thinned(&samples, 20).len(),
+            10,
+            "few samples are kept as they are"
+        );
+        // Chunks of four: 0-3, 4-7 (with the 9) and 8-9.
+        assert_eq!(thinned(&samples, 3), vec![(0.0, 1), (0.4, 9), (0.8, 1)]);
+    }
 }

@@ -9,6 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use crate::html::report_html;
 pub use json::{report_json, trace_json};
 pub use merge::merge_reports;
 pub use table::{bottleneck_hint, summary};
@@ -20,11 +21,17 @@ use crate::pipeline::{Failure, Warning};
 use crate::stage_name::StageName;
 
 /// Writes a JSON document (the report, the trace, a merged report) to `path`, pretty-printed,
-/// whole or not at all: a full disk or a crash leaves the old file or none, never half of one.
+/// whole or not at all (see [`save`]).
 pub fn save_json(path: &Path, doc: &serde_json::Value) -> io::Result<()> {
     let text = serde_json::to_string_pretty(doc).map_err(io::Error::other)?;
+    save(path, text.as_bytes())
+}
+
+/// Writes `bytes` (a report, a trace, a page) to `path` whole or not at all: a full disk or a
+/// crash leaves the old file or none, never half of one.
+pub fn save(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let temp_name = |_| crate::atomic::temp_beside(path, ".tmp");
-    crate::atomic::write_new(path, text.as_bytes(), temp_name, |_| Ok(()))
+    crate::atomic::write_new(path, bytes, temp_name, |_| Ok(()))
 }
 
 /// Per-stage figures.
