@@ -243,6 +243,42 @@ fn a_file_over_the_size_limit_is_refused_and_the_rest_are_written() {
     assert_eq!((report.ok, report.failed), (0, 2));
 }
 
+#[test]
+fn a_motion_photo_is_written_as_its_still_with_a_warning_and_padding_is_no_damage() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let jpeg = real_jpeg();
+    // What a Pixel writes: the JPEG, then an MP4 (its boxes can hold FF D9 anywhere).
+    let mut video = b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom".to_vec();
+    video.extend((0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    video.extend_from_slice(&[0xFF, 0xD9, 0x00]);
+    std::fs::write(input.join("PXL_MP.jpg"), [&jpeg[..], &video[..]].concat()).unwrap();
+    // Padding longer than the 4 KiB the old check allowed.
+    std::fs::write(
+        input.join("padded.jpg"),
+        [&jpeg[..], &[0u8; 10_000][..]].concat(),
+    )
+    .unwrap();
+    std::fs::write(input.join("plain.jpg"), &jpeg).unwrap();
+    let out = tmp.path().join("out");
+    let report = run_watched(Config::new(vec![input], &out), Duration::from_secs(30));
+    assert_eq!((report.ok, report.failed), (3, 0), "{:?}", report.failures);
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let warning = report.warnings[0].to_string();
+    assert!(
+        warning.contains("PXL_MP.jpg") && warning.contains("motion photo"),
+        "{warning}"
+    );
+    let plain = std::fs::read(out.join("plain.jpg")).unwrap();
+    assert_eq!(
+        std::fs::read(out.join("PXL_MP.jpg")).unwrap(),
+        plain,
+        "the same still"
+    );
+    assert_eq!(std::fs::read(out.join("padded.jpg")).unwrap(), plain);
+}
+
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in data {

@@ -164,6 +164,14 @@ pub fn decode_stored(
             });
         }
     }
+    // A JPEG ends at the end-of-image marker after its last scan: what follows (a motion photo's
+    // video, a second image, padding) is not part of the photo, and does not make it damaged.
+    let (bytes, trailer) = match kind {
+        ImageKind::Jpeg => {
+            super::jpeg_end::jpeg_len(bytes).map_or((bytes, &[][..]), |len| bytes.split_at(len))
+        }
+        _ => (bytes, &[][..]),
+    };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     // `max_pixels` (checked below, from the header) is the one size limit: image's default
     // 512 MiB allocation cap would refuse photos the user allowed.
@@ -196,6 +204,12 @@ pub fn decode_stored(
     let xmp = decoder.xmp_metadata().ok().flatten();
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut warning = super::sniff::extra_frames(bytes, kind);
+    if !trailer.is_empty() && super::jpeg_end::is_motion_photo(xmp.as_deref(), trailer) {
+        warning = Some(format!(
+            "a motion photo: the still was written; its video ({} bytes after the image) was left out",
+            trailer.len()
+        ));
+    }
     let mut image = match kind {
         ImageKind::Jpeg => match no_panic(|| decode_jpeg_strict(bytes)) {
             Ok(image) => image,
