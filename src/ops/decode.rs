@@ -181,15 +181,7 @@ pub fn decode_stored(
         .into_decoder()
         .map_err(|e| without_lenient_hint(decode_error(e)))?;
     let (width, height) = decoder.dimensions();
-    let pixels = u64::from(width) * u64::from(height);
-    if pixels > max_pixels {
-        return Err(ItemError::TooLarge {
-            width,
-            height,
-            pixels,
-            limit: max_pixels,
-        });
-    }
+    let pixels = within_limit(width, height, max_pixels)?;
     if pixels == 0 {
         return Err(ItemError::Decode(
             "the header declares an empty image".into(),
@@ -251,6 +243,21 @@ pub fn decode_stored(
         warning,
     };
     Ok((decoded, turn))
+}
+
+/// The pixel count of a `width` × `height` image from its header, refused when it is over
+/// `max_pixels` (fanlight's one size limit, checked before any pixel is decoded).
+pub(crate) fn within_limit(width: u32, height: u32, max_pixels: u64) -> Result<u64, ItemError> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > max_pixels {
+        return Err(ItemError::TooLarge {
+            width,
+            height,
+            pixels,
+            limit: max_pixels,
+        });
+    }
+    Ok(pixels)
 }
 
 /// Runs a decoder, turning a panic inside it into a decode error: decoders have asserts that

@@ -33,15 +33,7 @@ pub fn decode(
         .map_err(|e| damaged(&heifer::Error::from(e)))?;
     check_codec(item.item_type)?;
     let (width, height) = coded_size(&file, id)?;
-    let pixels = u64::from(width) * u64::from(height);
-    if pixels > max_pixels {
-        return Err(ItemError::TooLarge {
-            width,
-            height,
-            pixels,
-            limit: max_pixels,
-        });
-    }
+    let pixels = super::decode::within_limit(width, height, max_pixels)?;
     if pixels == 0 {
         return Err(ItemError::Damaged(
             "the HEIF header declares an empty image".into(),

@@ -26,15 +26,7 @@ pub fn decode(
         .read(Cursor::new(bytes))
         .map_err(|e| damaged(&*e))?;
     let (width, height) = (image.width(), image.height());
-    let pixels = u64::from(width) * u64::from(height);
-    if pixels > max_pixels {
-        return Err(ItemError::TooLarge {
-            width,
-            height,
-            pixels,
-            limit: max_pixels,
-        });
-    }
+    super::decode::within_limit(width, height, max_pixels)?;
     if image.num_loaded_keyframes() == 0 || !image.is_loading_done() {
         return Err(ItemError::Damaged(
             "the JPEG XL file is truncated (its image data ends early)".into(),
