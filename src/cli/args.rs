@@ -134,6 +134,11 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub enlarge: bool,
 
+    /// Decode every pixel of a JPEG even when the resize would discard most of them (by default
+    /// a JPEG is decoded at 1/2, 1/4 or 1/8 of its size when 1.5-2x the output size remains).
+    #[arg(long)]
+    pub no_shrink_on_load: bool,
+
     /// Padding colour of --fit contain: #RRGGBB, #RGB, #RRGGBBAA, a name, or transparent
     /// (kept in PNG; JPEG has no alpha, so it is flattened onto white).
     #[arg(long, value_name = "COLOR", default_value = "white")]
@@ -313,6 +318,7 @@ impl ConvertArgs {
         let mut config = Config::new(self.inputs.clone(), self.output.clone());
         config.resize = self.resize;
         config.enlarge = self.enlarge;
+        config.shrink_on_load = !self.no_shrink_on_load;
         config.fit = self.fit;
         config.gravity = self.gravity.unwrap_or(Gravity::Center);
         config.background = self.background;

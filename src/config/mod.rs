@@ -44,6 +44,11 @@ pub struct Config {
     pub resize: Option<ResizeSpec>,
     /// Allow resizing up when the photo is smaller than the target. Default `false`.
     pub enlarge: bool,
+    /// Decode a JPEG at 1/2, 1/4 or 1/8 of its size when the resize would discard that detail
+    /// anyway (DCT scaling, as libvips, sharp and Pillow's draft mode do), keeping at least 1.5
+    /// times (at 1/2) or twice (at 1/4 and 1/8) the pixels the resize needs on both axes. Default
+    /// `true`; `false` decodes every pixel, for outputs exactly as a full decode gives them.
+    pub shrink_on_load: bool,
     /// How the photo fits the resize box. Default [`Fit::Inside`].
     pub fit: Fit,
     /// Anchor of the `cover` crop and of the picture in the `contain` padding. Default centre.
@@ -96,6 +101,7 @@ impl Config {
             output_dir: output_dir.into(),
             resize: None,
             enlarge: false,
+            shrink_on_load: true,
             fit: Fit::Inside,
             gravity: Gravity::Center,
             background: Background::default(),

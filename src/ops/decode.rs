@@ -6,6 +6,7 @@ use std::io::Cursor;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
+use super::geometry::Geometry;
 use super::raster::{Layout, Raster};
 use crate::error::{one_line, ItemError};
 
@@ -100,6 +101,9 @@ pub struct Decoded {
     pub xmp: Option<Vec<u8>>,
     /// Width and height as stored, before orientation.
     pub stored_size: (u32, u32),
+    /// The raster's size had it been decoded in full, before the quarter turn: larger than the
+    /// raster when a JPEG was shrunk on load (see [`decode_shrunk`]), else the raster's own.
+    pub full_size: (u32, u32),
     /// Set when a damaged image was accepted as the decoder's best effort (`lenient`): what
     /// was wrong with it.
     pub warning: Option<String>,
@@ -124,6 +128,20 @@ pub fn decode_stored(
     bytes: &[u8],
     max_pixels: u64,
     lenient: bool,
+) -> Result<(Decoded, Orientation), ItemError> {
+    decode_shrunk(bytes, max_pixels, lenient, &|_, _| None)
+}
+
+/// [`decode_stored`], with a JPEG shrunk while it is decoded (DCT scaling) when the resize
+/// would throw the detail away: `plan` gives the resize's geometry for the photo's upright
+/// size, and the scale is [`Geometry::dct_denominator`]'s. The raster is then about 1/2, 1/4
+/// or 1/8 of [`Decoded::full_size`] on each axis; the resize maps its plan onto it. Other
+/// formats, and a damaged JPEG taken with `lenient`, decode in full.
+pub fn decode_shrunk(
+    bytes: &[u8],
+    max_pixels: u64,
+    lenient: bool,
+    plan: &dyn Fn(u32, u32) -> Option<Geometry>,
 ) -> Result<(Decoded, Orientation), ItemError> {
     if bytes.is_empty() {
         return Err(ItemError::UnknownFormat("the file is empty".into()));
@@ -157,21 +175,20 @@ pub fn decode_stored(
             }
         };
     if kind == ImageKind::Jpeg {
-        if let Some(what) = super::sniff::unsupported_jpeg(bytes) {
-            return Err(ItemError::Unsupported {
-                what,
-                hint: "re-save it as a baseline 8-bit JPEG or a PNG with another tool".into(),
-            });
-        }
+        return super::jpeg::decode(bytes, max_pixels, lenient, plan);
     }
-    // A JPEG ends at the end-of-image marker after its last scan: what follows (a motion photo's
-    // video, a second image, padding) is not part of the photo, and does not make it damaged.
-    let (bytes, trailer) = match kind {
-        ImageKind::Jpeg => {
-            super::jpeg_end::jpeg_len(bytes).map_or((bytes, &[][..]), |len| bytes.split_at(len))
-        }
-        _ => (bytes, &[][..]),
-    };
+    // Only the JPEG decoder has a best effort to offer: damage elsewhere is no `--lenient` case.
+    decode_by_image(bytes, kind, format, max_pixels).map_err(without_lenient_hint)
+}
+
+/// Decodes `bytes` of `kind` through the `image` crate, in full: a header it cannot read is
+/// [`ItemError::Damaged`], damaged pixel data [`ItemError::Decode`].
+pub(crate) fn decode_by_image(
+    bytes: &[u8],
+    kind: ImageKind,
+    format: ImageFormat,
+    max_pixels: u64,
+) -> Result<(Decoded, Orientation), ItemError> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     // `max_pixels` (checked below, from the header) is the one size limit: image's default
     // 512 MiB allocation cap would refuse photos the user allowed.
@@ -195,44 +212,13 @@ pub fn decode_stored(
         .and_then(super::meta::normalize_exif);
     let xmp = decoder.xmp_metadata().ok().flatten();
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let mut warning = super::sniff::extra_frames(bytes, kind);
-    if !trailer.is_empty() && super::jpeg_end::is_motion_photo(xmp.as_deref(), trailer) {
-        warning = Some(format!(
-            "a motion photo: the still was written; its video ({} bytes after the image) was left out",
-            trailer.len()
-        ));
-    }
-    let mut image = match kind {
-        ImageKind::Jpeg => match no_panic(|| decode_jpeg_strict(bytes)) {
-            Ok(image) => image,
-            Err(error) if lenient => {
-                // Damage found: take the lenient decoder's best effort, and say so.
-                let image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
-                warning = Some(match error {
-                    ItemError::Decode(reason) => format!(
-                        "best-effort decode: {reason} (the output was written from what \
-                         could be decoded)"
-                    ),
-                    other => format!("best-effort decode: {other}"),
-                });
-                image
-            }
-            Err(error) => return Err(error),
-        },
-        // Only the JPEG decoder has a best effort to offer: damage elsewhere is no `--lenient` case.
-        _ => no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))
-            .map_err(without_lenient_hint)?,
-    };
+    let warning = super::sniff::extra_frames(bytes, kind);
+    let mut image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
     if kind == ImageKind::Gif {
         // GIF decodes to RGBA; a frame without transparent pixels is written without alpha.
         image = drop_opaque_alpha(image);
     }
-    let turn = if super::orient::is_quarter_turn(orientation) {
-        orientation
-    } else {
-        image.apply_orientation(orientation);
-        Orientation::NoTransforms
-    };
+    let turn = upright_but_quarter_turn(&mut image, orientation);
     let decoded = Decoded {
         raster: to_raster(image),
         kind,
@@ -240,9 +226,24 @@ pub fn decode_stored(
         exif,
         xmp,
         stored_size: (width, height),
+        full_size: (width, height),
         warning,
     };
     Ok((decoded, turn))
+}
+
+/// Applies `orientation` to `image` unless it is a quarter turn, which is returned to be done
+/// later (flips and the half turn keep the size, and are cheap in place).
+pub(crate) fn upright_but_quarter_turn(
+    image: &mut DynamicImage,
+    orientation: Orientation,
+) -> Orientation {
+    if super::orient::is_quarter_turn(orientation) {
+        orientation
+    } else {
+        image.apply_orientation(orientation);
+        Orientation::NoTransforms
+    }
 }
 
 /// The pixel count of a `width` × `height` image from its header, refused when it is over
@@ -271,97 +272,7 @@ pub(crate) fn no_panic<T>(f: impl FnOnce() -> Result<T, ItemError>) -> Result<T,
     })
 }
 
-/// Zero bytes put in place of a sequential JPEG's final marker: more than zune-jpeg reads ahead
-/// (at most 8 bytes).
-const READ_AHEAD_FILL: usize = 16;
-
-/// JPEG pixels through zune-jpeg in strict mode: any damage in the data is an error.
-fn decode_jpeg_strict(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
-    use zune_core::bytestream::ZCursor;
-    use zune_core::colorspace::ColorSpace;
-    use zune_core::options::DecoderOptions;
-
-    if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
-        return Err(ItemError::Decode(
-            "the JPEG is truncated (no end-of-image marker)".into(),
-        ));
-    }
-    // zune-jpeg reads zero bits past a marker, so the entropy data of a sequential JPEG cut short
-    // and closed with an end-of-image marker would decode, even in strict mode, as a silent flat
-    // band; running out of bytes, by contrast, is caught ("premature end"). So a sequential
-    // JPEG's final marker is replaced by zero bytes, more than the decoder reads ahead: a whole
-    // image uses none of them (it read zero bits past the marker anyway), and a cut one runs out
-    // just after them. (Merely dropping the marker is not enough: the read-ahead of a small whole
-    // image would reach the end of the data and count as running out.) Progressive JPEGs keep
-    // the marker (their last scan needs it to end cleanly), so a cut progressive JPEG closed
-    // with a marker still decodes as a blurred band.
-    // `max_pixels`, checked from the header, is fanlight's one size limit: zune-jpeg's own cap
-    // of 16384 a side would refuse panoramas (20000x2500 is 50 MP).
-    let options = DecoderOptions::default()
-        .set_strict_mode(true)
-        .set_max_width(usize::MAX)
-        .set_max_height(usize::MAX);
-    let headers = |bytes| {
-        let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-        decoder
-            .decode_headers()
-            .map_err(|e| ItemError::Decode(one_line(&format!("{e:?}"))))?;
-        Ok::<_, ItemError>(decoder)
-    };
-    // Headers are read once for the common, sequential case: from the unmarked copy, and again
-    // from the file only when they say progressive.
-    let mut unmarked = Vec::new();
-    if let Some(data) = bytes.strip_suffix(&[0xFF, 0xD9]) {
-        unmarked = super::buffers::zeroed(data.len() + READ_AHEAD_FILL);
-        unmarked[..data.len()].copy_from_slice(data);
-    }
-    let mut decoder = headers(if unmarked.is_empty() {
-        bytes
-    } else {
-        &unmarked
-    })?;
-    if !unmarked.is_empty() && decoder.info().is_some_and(|i| i.sof.is_progressive()) {
-        decoder = headers(bytes)?;
-    }
-    let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
-    let out = if grey {
-        ColorSpace::Luma
-    } else {
-        ColorSpace::RGB
-    };
-    decoder.set_options(options.jpeg_set_out_colorspace(out));
-    let (w, h) = decoder
-        .dimensions()
-        .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
-    let len = decoder
-        .output_buffer_size()
-        .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
-    let mut pixels = super::buffers::zeroed(len);
-    let decoded = decoder.decode_into(&mut pixels);
-    drop(decoder);
-    super::buffers::recycle(unmarked);
-    if let Err(e) = decoded {
-        super::buffers::recycle(pixels);
-        return Err(ItemError::Decode(one_line(&format!(
-            "the image data is damaged: {e:?}"
-        ))));
-    }
-    let (w, h) = (w as u32, h as u32);
-    let image = if grey {
-        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
-    } else {
-        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
-    };
-    image.ok_or_else(|| ItemError::Decode("decoded size does not match the header".into()))
-}
-
-/// Some writers pad after the end-of-image marker; accept it within the last 4 KiB.
-fn has_eoi_near_end(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(4096)..];
-    tail.windows(2).any(|w| w == [0xFF, 0xD9])
-}
-
-fn decode_error(err: image::ImageError) -> ItemError {
+pub(crate) fn decode_error(err: image::ImageError) -> ItemError {
     match err {
         image::ImageError::Limits(e) => {
             ItemError::Decode(one_line(&format!("over the memory limit: {e}")))
@@ -372,7 +283,7 @@ fn decode_error(err: image::ImageError) -> ItemError {
 }
 
 /// A decode error as damage that `--lenient` cannot help with.
-fn without_lenient_hint(error: ItemError) -> ItemError {
+pub(crate) fn without_lenient_hint(error: ItemError) -> ItemError {
     match error {
         ItemError::Decode(reason) => ItemError::Damaged(reason),
         other => other,
@@ -390,7 +301,7 @@ fn drop_opaque_alpha(image: DynamicImage) -> DynamicImage {
 }
 
 /// Converts any decoded image to 8-bit grey, RGB or RGBA.
-fn to_raster(image: DynamicImage) -> Raster {
+pub(crate) fn to_raster(image: DynamicImage) -> Raster {
     let (w, h) = (image.width(), image.height());
     match image {
         DynamicImage::ImageLuma8(b) => Raster::from_vec(w, h, Layout::Gray, b.into_raw()),
@@ -403,67 +314,5 @@ fn to_raster(image: DynamicImage) -> Raster {
             Raster::from_vec(w, h, Layout::Rgba, other.to_rgba8().into_raw())
         }
         other => Raster::from_vec(w, h, Layout::Rgb, other.to_rgb8().into_raw()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A sequential JPEG of `w × h`: flat grey or a gradient, in grey or colour, with standard
-    /// or optimised Huffman tables (the smallest entropy data, where read-ahead matters most).
-    fn jpeg(w: usize, h: usize, flat: bool, grey: bool, optimise: bool) -> Vec<u8> {
-        use libjpeg_turbo_rs::{Encoder, PixelFormat};
-        let ch = if grey { 1 } else { 3 };
-        let pixels: Vec<u8> = (0..w * h * ch)
-            .map(|i| if flat { 128 } else { (i * 7 % 251) as u8 })
-            .collect();
-        let format = if grey {
-            PixelFormat::Grayscale
-        } else {
-            PixelFormat::Rgb
-        };
-        Encoder::new(&pixels, w, h, format)
-            .quality(75)
-            .optimize_huffman(optimise)
-            .encode()
-            .unwrap()
-    }
-
-    #[test]
-    fn small_whole_jpegs_decode_strictly_as_they_are() {
-        for (w, h) in [
-            (1, 9),
-            (8, 16),
-            (16, 17),
-            (24, 9),
-            (33, 40),
-            (64, 16),
-            (100, 33),
-        ] {
-            for (flat, grey, optimise) in [
-                (true, false, false),
-                (true, false, true),
-                (true, true, true),
-                (false, false, true),
-                (false, true, false),
-            ] {
-                let bytes = jpeg(w, h, flat, grey, optimise);
-                let what = format!("{w}x{h} flat {flat} grey {grey} optimised {optimise}");
-                let strict = decode_jpeg_strict(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
-                let reference = image::load_from_memory(&bytes).unwrap();
-                assert_eq!(strict.as_bytes(), reference.as_bytes(), "{what}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_sequential_jpeg_cut_short_and_closed_with_its_marker_fails() {
-        let whole = jpeg(96, 96, false, false, false);
-        for cut in [whole.len() / 2, whole.len() * 9 / 10] {
-            let closed = [&whole[..cut], &[0xFF, 0xD9][..]].concat();
-            let err = decode_jpeg_strict(&closed).unwrap_err().to_string();
-            assert!(err.contains("damaged"), "cut at {cut}: {err}");
-        }
     }
 }

@@ -1,6 +1,14 @@
 //! Where a photo's pixels go: the geometry that a fit mode gives, as the resize and orientation
 //! operations read it.
 
+/// Each DCT scale (1/`d`) with the least ratio of the scaled source region to the resampled size
+/// it is used at. The 1/2 scale is a true 4×4 inverse DCT, close to a low-pass filter, so 1.5
+/// times the target is enough (42 to 46 dB PSNR against a full decode on a worst-case detailed
+/// 24 MP photo going to 1920 px); 1/4 and 1/8 are coarser (1/8 is the block average), and at 1.5
+/// times they alias visibly (36 dB on the same photo at 320 px), so they need twice the target
+/// (41.5 dB and up). Measured in `docs/research/shrink-on-load.md` and BENCHMARKS.md.
+pub const DCT_MARGINS: [(u32, f64); 3] = [(8, 2.0), (4, 2.0), (2, 1.5)];
+
 /// Where a photo's pixels go: the source region resampled to `scaled`, placed at `offset` on a
 /// `canvas` (larger than `scaled` only for `contain`, which pads the rest).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +43,22 @@ impl Geometry {
             canvas: scaled,
             ..Geometry::identity(width, height)
         }
+    }
+
+    /// The DCT scale a JPEG can be decoded at for this geometry: the largest `d` of 8, 4 and 2
+    /// for which the source region at 1/`d` keeps at least [`DCT_MARGINS`] times the resampled
+    /// size on both axes, else 1 (a full decode).
+    #[must_use]
+    pub fn dct_denominator(&self) -> u32 {
+        let [_, _, w, h] = self.src;
+        let (tw, th) = (f64::from(self.scaled.0), f64::from(self.scaled.1));
+        DCT_MARGINS
+            .iter()
+            .find(|&&(d, margin)| {
+                let d = f64::from(d);
+                w / d >= margin * tw && h / d >= margin * th
+            })
+            .map_or(1, |&(d, _)| d)
     }
 
     /// Whether the source region is resampled (rather than copied at its own size).

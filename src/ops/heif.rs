@@ -72,6 +72,7 @@ pub fn decode(
         }
         Raster::from_vec(w, h, Layout::Rgb, rgb)
     };
+    let full_size = (raster.width, raster.height);
     let decoded = Decoded {
         raster,
         kind: ImageKind::Heif,
@@ -79,6 +80,7 @@ pub fn decode(
         exif: meta.exif.and_then(super::meta::normalize_exif),
         xmp: meta.xmp,
         stored_size: stored,
+        full_size,
         warning: None,
     };
     Ok((decoded, Orientation::NoTransforms))

@@ -84,6 +84,7 @@ pub fn decode(
             image.num_loaded_keyframes()
         )
     });
+    let full_size = (raster.width, raster.height);
     let decoded = Decoded {
         raster,
         kind: ImageKind::Jxl,
@@ -91,6 +92,7 @@ pub fn decode(
         exif,
         xmp,
         stored_size: (width, height),
+        full_size,
         warning,
     };
     Ok((decoded, Orientation::NoTransforms))

@@ -10,6 +10,7 @@ pub mod encode;
 pub mod filters;
 pub mod geometry;
 pub mod heif;
+pub mod jpeg;
 pub mod jpeg_end;
 #[cfg(feature = "jxl")]
 pub mod jxl;

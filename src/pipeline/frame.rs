@@ -44,6 +44,10 @@ pub struct Frame {
     pub meta: Metadata,
     /// Input size in pixels (as stored), for throughput figures.
     pub input_size: (u32, u32),
+    /// The image's size had it been decoded in full, before the quarter turn: larger than the
+    /// image when `load` shrank a JPEG while decoding it, and what `resize` plans from. `(0, 0)`
+    /// (not loaded by `load`) means the image's own size.
+    pub full_size: (u32, u32),
     /// What `write` produced.
     pub written: Option<Written>,
     /// When the first stage started on it, for the per-photo timeout.
@@ -66,6 +70,7 @@ impl Frame {
             kind: None,
             meta: Metadata::default(),
             input_size: (0, 0),
+            full_size: (0, 0),
             written: None,
             started: None,
             mark_text: None,

@@ -136,19 +136,23 @@ fn wire<'s>(
     let found = g.source(StageName::Discover, load, move |tx| {
         discover::feed(jobs, &cancel, tx);
     });
+    let sizing = resize::Sizing {
+        spec: config.resize,
+        fit: config.fit,
+        gravity: config.gravity,
+        enlarge: config.enlarge,
+    };
     let loaded = g.stage(found, load, single, || load::Load {
         max_pixels: config.max_pixels,
         max_file_size: config.max_file_size,
         lenient: config.lenient,
         output: config.output,
         mark_text: mark_text.clone(),
+        shrink_for: config.shrink_on_load.then_some(sizing),
     });
     let resized = g.stage(loaded, single, filter, || resize::Resize {
-        spec: config.resize,
-        fit: config.fit,
-        gravity: config.gravity,
+        sizing,
         background: config.background,
-        enlarge: config.enlarge,
         resizer: Resizer::default(),
     });
     let filtered = g.stage(resized, filter, single, || filter::Filter {

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use crate::config::{MetadataMode, OutputSpec};
 use crate::error::ItemError;
 use crate::ops::colour::to_srgb;
-use crate::ops::decode::decode_stored;
+use crate::ops::decode::decode_shrunk;
 use crate::ops::meta::Metadata;
 use crate::pipeline::{Frame, Stage};
 use crate::stage_name::StageName;
 use crate::stages::mark_text::MarkText;
+use crate::stages::resize::Sizing;
 
 /// The load stage of one worker.
 pub struct Load {
@@ -27,6 +28,8 @@ pub struct Load {
     pub output: OutputSpec,
     /// A watermark text whose placeholders are filled in here, per photo.
     pub mark_text: Option<Arc<MarkText>>,
+    /// The run's resize, when JPEGs may be shrunk on load for it.
+    pub shrink_for: Option<Sizing>,
 }
 
 impl Stage for Load {
@@ -34,7 +37,8 @@ impl Stage for Load {
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let bytes = read_bounded(&frame.job.src, self.max_file_size)?;
-        let (mut decoded, turn) = decode_stored(&bytes, self.max_pixels, self.lenient)?;
+        let plan = |width, height| self.shrink_for.and_then(|s| s.plan(width, height));
+        let (mut decoded, turn) = decode_shrunk(&bytes, self.max_pixels, self.lenient, &plan)?;
         if let Some(text) = &self.mark_text {
             frame.mark_text = Some(text.render(&frame.job.src, decoded.exif.as_deref()));
         }
@@ -57,6 +61,7 @@ impl Stage for Load {
             },
         };
         frame.input_size = decoded.stored_size;
+        frame.full_size = decoded.full_size;
         frame.kind = Some(decoded.kind);
         frame.image = Some(decoded.raster);
         frame.turn = turn;

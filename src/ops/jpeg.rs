@@ -1,0 +1,328 @@
+//! JPEG decoding through libjpeg-turbo-rs: the header and metadata read once, the pixels decoded
+//! strictly, at 1/2, 1/4 or 1/8 of their size when the resize allows (DCT scaling), and, for
+//! `lenient`, a damaged file's best effort through `image` (zune-jpeg).
+
+use std::io::Cursor;
+
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageFormat, ImageReader};
+use libjpeg_turbo_rs::{DecodeLimits, Decoder, JpegError, PixelFormat, ScalingFactor};
+
+use super::decode::{
+    decode_by_image, decode_error, no_panic, to_raster, upright_but_quarter_turn, within_limit,
+    without_lenient_hint, Decoded, ImageKind,
+};
+use super::geometry::Geometry;
+use crate::error::{one_line, ItemError};
+
+/// Decodes a JPEG (see [`super::decode::decode_shrunk`]).
+pub fn decode(
+    bytes: &[u8],
+    max_pixels: u64,
+    lenient: bool,
+    plan: &dyn Fn(u32, u32) -> Option<Geometry>,
+) -> Result<(Decoded, Orientation), ItemError> {
+    if let Some(what) = super::sniff::unsupported_jpeg(bytes) {
+        return Err(ItemError::Unsupported {
+            what,
+            hint: "re-save it as a baseline 8-bit JPEG or a PNG with another tool".into(),
+        });
+    }
+    // A JPEG ends at the end-of-image marker after its last scan: what follows (a motion photo's
+    // video, a second image, padding) is not part of the photo, and does not make it damaged.
+    let (bytes, trailer) =
+        super::jpeg_end::jpeg_len(bytes).map_or((bytes, &[][..]), |len| bytes.split_at(len));
+    // The markers only (for a progressive file, every scan's).
+    let mut decoder = match no_panic(|| Decoder::new(bytes).map_err(damaged)) {
+        Ok(decoder) => decoder,
+        Err(error) => return unreadable_markers(bytes, max_pixels, lenient, error),
+    };
+    let header = decoder.header();
+    let (width, height) = (u32::from(header.width), u32::from(header.height));
+    let grey = header.components.len() == 1;
+    if within_limit(width, height, max_pixels)? == 0 {
+        return Err(ItemError::Decode(
+            "the header declares an empty image".into(),
+        ));
+    }
+    let icc = decoder.icc_profile().ok().flatten();
+    let raw_exif = decoder.exif_data();
+    let orientation = raw_exif
+        .and_then(Orientation::from_exif_chunk)
+        .unwrap_or(Orientation::NoTransforms);
+    let exif = raw_exif
+        .map(<[u8]>::to_vec)
+        .and_then(super::meta::normalize_exif);
+    let xmp = decoder.xmp_data().map(<[u8]>::to_vec);
+    let mut warning = None;
+    if !trailer.is_empty() && super::jpeg_end::is_motion_photo(xmp.as_deref(), trailer) {
+        warning = Some(format!(
+            "a motion photo: the still was written; its video ({} bytes after the image) was left out",
+            trailer.len()
+        ));
+    }
+    let upright = if super::orient::is_quarter_turn(orientation) {
+        (height, width)
+    } else {
+        (width, height)
+    };
+    let denominator = plan(upright.0, upright.1).map_or(1, |g| g.dct_denominator());
+    let mut image = match no_panic(|| pixels(&mut decoder, bytes, grey, denominator)) {
+        Ok(image) => image,
+        Err(error) if lenient => {
+            // Damage found: take the lenient decoder's best effort, and say so.
+            // Already lenient: a failure now gets no `--lenient` hint.
+            let image = no_panic(|| best_effort(bytes)).map_err(without_lenient_hint)?;
+            warning = Some(best_effort_warning(error));
+            image
+        }
+        Err(error) => return Err(error),
+    };
+    let turn = upright_but_quarter_turn(&mut image, orientation);
+    let decoded = Decoded {
+        raster: to_raster(image),
+        kind: ImageKind::Jpeg,
+        icc,
+        exif,
+        xmp,
+        stored_size: (width, height),
+        // The header's size, whatever scale the pixels were decoded at (flips and the half turn
+        // keep it; the quarter turn is left to the caller).
+        full_size: (width, height),
+        warning,
+    };
+    Ok((decoded, turn))
+}
+
+/// A JPEG whose markers libjpeg-turbo-rs cannot read (data cut or corrupt inside them): the
+/// lenient decoder may still make something of it, so that is the `--lenient` case when its
+/// header reads, and damage beyond any best effort when not.
+fn unreadable_markers(
+    bytes: &[u8],
+    max_pixels: u64,
+    lenient: bool,
+    error: ItemError,
+) -> Result<(Decoded, Orientation), ItemError> {
+    if !lenient {
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
+        reader.no_limits();
+        return Err(match reader.into_decoder() {
+            Ok(_) => error,
+            Err(_) => without_lenient_hint(error),
+        });
+    }
+    // Already lenient: a failure now gets no `--lenient` hint.
+    let (mut decoded, turn) =
+        decode_by_image(bytes, ImageKind::Jpeg, ImageFormat::Jpeg, max_pixels)
+            .map_err(without_lenient_hint)?;
+    decoded.warning = Some(best_effort_warning(error));
+    Ok((decoded, turn))
+}
+
+/// The warning of a JPEG decoded as the lenient decoder's best effort after `error`.
+fn best_effort_warning(error: ItemError) -> String {
+    match error {
+        ItemError::Decode(reason) => format!(
+            "best-effort decode: {reason} (the output was written from what could be decoded)"
+        ),
+        other => format!("best-effort decode: {other}"),
+    }
+}
+
+fn damaged(e: JpegError) -> ItemError {
+    ItemError::Decode(one_line(&format!("the image data is damaged: {e}")))
+}
+
+/// A damaged JPEG's pixels as far as `image`'s lenient decoder gets.
+fn best_effort(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
+    // `max_pixels`, checked from the header, is the one size limit.
+    reader.no_limits();
+    let decoder = reader.into_decoder().map_err(decode_error)?;
+    DynamicImage::from_decoder(decoder).map_err(decode_error)
+}
+
+/// JPEG pixels through libjpeg-turbo-rs, strictly (any damage in the data is an error), at
+/// 1/`denominator` of the stored size (1, 2, 4 or 8: DCT scaling, which skips the work for detail
+/// the resize would throw away).
+///
+/// Strictness: a file with no end-of-image marker near its end is refused before decoding; data
+/// that runs out before the last block (a file cut short, even when closed with a marker,
+/// sequential or progressive) is an error from the decoder; and every warning it reports (a
+/// corrupt Huffman code, extraneous bytes between markers) is taken as damage.
+fn pixels(
+    decoder: &mut Decoder,
+    bytes: &[u8],
+    grey: bool,
+    denominator: u32,
+) -> Result<DynamicImage, ItemError> {
+    if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
+        return Err(ItemError::Decode(
+            "the JPEG is truncated (no end-of-image marker)".into(),
+        ));
+    }
+    decoder.set_stop_on_warning(true);
+    // `max_pixels`, checked from the header, is fanlight's one size limit; the decoder's own
+    // caps (65500 a side) stay only as the format's limit.
+    decoder.set_limits(DecodeLimits {
+        max_pixels: u64::MAX,
+        ..DecodeLimits::default()
+    });
+    decoder.set_output_format(if grey {
+        PixelFormat::Grayscale
+    } else {
+        PixelFormat::Rgb
+    });
+    if denominator > 1 {
+        decoder.set_scale(ScalingFactor::try_new(1, denominator).map_err(damaged)?);
+    }
+    let len = decoder.output_buffer_size().map_err(damaged)?;
+    let mut pixels = super::buffers::zeroed(len);
+    let info = match decoder.decode_image_into(&mut pixels) {
+        Ok(info) => info,
+        Err(e) => {
+            super::buffers::recycle(pixels);
+            return Err(damaged(e));
+        }
+    };
+    let (w, h) = (info.width as u32, info.height as u32);
+    pixels.truncate(info.bytes_written);
+    let image = if grey {
+        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
+    };
+    image.ok_or_else(|| ItemError::Decode("decoded size does not match the header".into()))
+}
+
+/// Some writers pad after the end-of-image marker; accept it within the last 4 KiB.
+fn has_eoi_near_end(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JPEG of `w × h`: flat grey or a gradient, in grey or colour, with standard or
+    /// optimised Huffman tables (the smallest entropy data, where read-ahead matters most),
+    /// sequential or progressive.
+    fn jpeg(w: usize, h: usize, flat: bool, grey: bool, optimise: bool) -> Vec<u8> {
+        encode_jpeg(w, h, flat, grey, optimise, false)
+    }
+
+    fn encode_jpeg(
+        w: usize,
+        h: usize,
+        flat: bool,
+        grey: bool,
+        optimise: bool,
+        progressive: bool,
+    ) -> Vec<u8> {
+        use libjpeg_turbo_rs::{Encoder, PixelFormat};
+        let ch = if grey { 1 } else { 3 };
+        let pixels: Vec<u8> = (0..w * h * ch)
+            .map(|i| if flat { 128 } else { (i * 7 % 251) as u8 })
+            .collect();
+        let format = if grey {
+            PixelFormat::Grayscale
+        } else {
+            PixelFormat::Rgb
+        };
+        Encoder::new(&pixels, w, h, format)
+            .quality(75)
+            .optimize_huffman(optimise)
+            .progressive(progressive)
+            .encode()
+            .unwrap()
+    }
+
+    /// The pixels of `bytes` decoded strictly at 1/`d`.
+    fn strict(bytes: &[u8], d: u32) -> Result<DynamicImage, ItemError> {
+        let mut decoder = Decoder::new(bytes).map_err(damaged)?;
+        let grey = decoder.header().components.len() == 1;
+        pixels(&mut decoder, bytes, grey, d)
+    }
+
+    /// The mean absolute difference of two equal-length pixel buffers.
+    fn mean_diff(a: &[u8], b: &[u8]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        let sum: u64 = a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+            .sum();
+        sum as f64 / a.len() as f64
+    }
+
+    #[test]
+    fn small_whole_jpegs_decode_strictly_as_another_decoder_sees_them() {
+        for (w, h) in [
+            (1, 9),
+            (8, 16),
+            (16, 17),
+            (24, 9),
+            (33, 40),
+            (64, 16),
+            (100, 33),
+        ] {
+            for (flat, grey, optimise) in [
+                (true, false, false),
+                (true, false, true),
+                (true, true, true),
+                (false, false, true),
+                (false, true, false),
+            ] {
+                let bytes = jpeg(w, h, flat, grey, optimise);
+                let what = format!("{w}x{h} flat {flat} grey {grey} optimised {optimise}");
+                let strict = strict(&bytes, 1).unwrap_or_else(|e| panic!("{what}: {e}"));
+                // zune-jpeg, through `image`: the IDCT and chroma upsampling round differently.
+                let reference = image::load_from_memory(&bytes).unwrap();
+                assert_eq!(strict.color(), reference.color(), "{what}");
+                let diff = mean_diff(strict.as_bytes(), reference.as_bytes());
+                assert!(diff < 1.5, "{what}: mean difference {diff:.2}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_jpeg_shrunk_on_load_is_the_whole_photo_at_the_dct_scale() {
+        let bytes = encode_jpeg(203, 97, false, false, true, false);
+        let full = strict(&bytes, 1).unwrap();
+        for d in [2, 4, 8] {
+            let small = strict(&bytes, d).unwrap();
+            assert_eq!(
+                (small.width(), small.height()),
+                (203u32.div_ceil(d), 97u32.div_ceil(d)),
+                "1/{d}"
+            );
+            // The same picture: close to the full decode resampled to that size.
+            let resampled = image::imageops::resize(
+                &full.to_rgb8(),
+                small.width(),
+                small.height(),
+                image::imageops::FilterType::Triangle,
+            );
+            let diff = mean_diff(small.as_bytes(), resampled.as_raw());
+            assert!(diff < 40.0, "1/{d}: mean difference {diff:.1}");
+        }
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_and_closed_with_its_marker_fails() {
+        for progressive in [false, true] {
+            let whole = encode_jpeg(96, 96, false, false, false, progressive);
+            for cut in [whole.len() / 2, whole.len() * 9 / 10] {
+                let closed = [&whole[..cut], &[0xFF, 0xD9][..]].concat();
+                for d in [1, 8] {
+                    let err = strict(&closed, d).unwrap_err().to_string();
+                    assert!(
+                        err.contains("damaged"),
+                        "progressive {progressive}, cut at {cut}, 1/{d}: {err}"
+                    );
+                }
+            }
+        }
+    }
+}
