@@ -217,6 +217,11 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub progressive: bool,
 
+    /// Write baseline JPEGs with the standard Huffman tables instead of ones made for each image
+    /// (a few percent larger, a little faster to write).
+    #[arg(long)]
+    pub no_optimize_coding: bool,
+
     /// JPEG chroma subsampling: 420, 422 or 444 (default: 420 below quality 90, 444 from 90).
     #[arg(long, value_name = "420|422|444")]
     pub chroma: Option<Chroma>,
@@ -360,6 +365,7 @@ impl ConvertArgs {
         config.output.lossless = self.lossless;
         config.output.progressive = self.progressive;
         config.output.chroma = self.chroma;
+        config.output.optimize_coding = !self.no_optimize_coding;
         config.output.png_level = self.png_level;
         config.output.metadata = if self.strip {
             MetadataMode::Strip

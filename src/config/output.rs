@@ -97,6 +97,8 @@ pub struct OutputSpec {
     pub progressive: bool,
     /// JPEG chroma subsampling; `None` is 4:2:0 below quality 90 and 4:4:4 from 90. Default `None`.
     pub chroma: Option<Chroma>,
+    /// JPEG Huffman tables made for each image (smaller files, the same pixels). Default `true`.
+    pub optimize_coding: bool,
     /// PNG deflate level 0 (none) to 9 (smallest, slowest). Default 6.
     pub png_level: u8,
     /// Which metadata is carried over. Default: the ICC profile only.
@@ -113,6 +115,7 @@ impl Default for OutputSpec {
             lossless: false,
             progressive: false,
             chroma: None,
+            optimize_coding: true,
             png_level: 6,
             metadata: MetadataMode::IccOnly,
             to_srgb: false,
@@ -129,6 +132,7 @@ impl OutputSpec {
             lossless: self.lossless,
             progressive: self.progressive,
             chroma: self.chroma,
+            optimize_coding: self.optimize_coding,
             png_level: self.png_level,
         }
     }
