@@ -1,11 +1,14 @@
 //! Builds a benchmark folder of large JPEGs from the bundled sample photos, with fanlight's own
 //! operations only (no external tools):
 //!
-//! `cargo run --release --example make_bench_folder -- DIR [--count N] [--megapixels M]`
+//! `cargo run --release --example make_bench_folder -- DIR [--count N] [--megapixels M] [--camera] [--progressive]`
 //!
 //! Each photo is enlarged to about M megapixels (0.6–1.25 × M, default 12), given a fine
 //! deterministic grain (enlarged photos are too smooth: they would decode unrealistically fast),
-//! and written at JPEG quality 92 into three subfolders. The same arguments give the same files.
+//! and written at JPEG quality 92 (4:4:4) into three subfolders; with `--camera`, at quality 95
+//! with 4:2:2 chroma, baseline, as cameras write them (`--megapixels 24` for a full-frame body);
+//! `--progressive` writes progressive files, as editors and web exports do. The same arguments
+//! give the same files.
 
 use std::path::{Path, PathBuf};
 
@@ -15,11 +18,16 @@ use fanlight::internals::encode::EncodeOptions;
 use fanlight::internals::meta::Metadata;
 use fanlight::internals::raster::Raster;
 use fanlight::internals::resize::Resizer;
+use fanlight::Chroma;
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut dir = None;
     let (mut count, mut megapixels) = (30usize, 12.0f64);
+    let mut settings = EncodeOptions {
+        quality: 92,
+        ..EncodeOptions::default()
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--count" => count = args.next().and_then(|v| v.parse().ok()).expect("--count N"),
@@ -29,8 +37,13 @@ fn main() {
                     .and_then(|v| v.parse().ok())
                     .expect("--megapixels M")
             }
+            "--camera" => {
+                settings.quality = 95;
+                settings.chroma = Some(Chroma::S422);
+            }
+            "--progressive" => settings.progressive = true,
             "-h" | "--help" => {
-                println!("usage: make_bench_folder DIR [--count N] [--megapixels M]");
+                println!("usage: make_bench_folder DIR [--count N] [--megapixels M] [--camera] [--progressive]");
                 return;
             }
             flag if flag.starts_with('-') => {
@@ -71,7 +84,7 @@ fn main() {
         );
         let mut big = resizer.resize(src, w, h);
         add_grain(&mut big, i as u32);
-        let bytes = encode(&big, ImageKind::Jpeg, &quality(92), &Metadata::default()).unwrap();
+        let bytes = encode(&big, ImageKind::Jpeg, &settings, &Metadata::default()).unwrap();
         let path = dir
             .join(format!("set{}", i % 3))
             .join(format!("{stem}-{i:03}.jpg"));
@@ -98,13 +111,5 @@ fn add_grain(img: &mut Raster, seed: u32) {
         x ^= x >> 16;
         let noise = (x % 13) as i32 - 6;
         *v = (i32::from(*v) + noise).clamp(0, 255) as u8;
-    }
-}
-
-/// Encoder settings with this quality.
-fn quality(quality: u8) -> EncodeOptions {
-    EncodeOptions {
-        quality,
-        ..EncodeOptions::default()
     }
 }

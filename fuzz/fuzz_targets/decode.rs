@@ -3,9 +3,13 @@
 //! `--max-pixels` so a header declaring a huge image is refused before any allocation.
 //!
 //! It must never panic, and whatever it accepts must be a well-formed raster within the limit.
+//! Each input is also decoded shrunk on load (`decode_shrunk`, a plan asking for 1/16 of the
+//! size, so a JPEG decodes at 1/8, or 1/4 or 1/2 when small): the raster is then the full size
+//! divided by that, rounded up, or the full size (other formats, or a best effort).
 #![no_main]
 
-use fanlight::internals::decode::decode;
+use fanlight::internals::decode::{decode, decode_shrunk};
+use fanlight::internals::geometry::Geometry;
 use libfuzzer_sys::fuzz_target;
 
 /// 4 MP: big enough for every seed, small enough that a run never allocates much.
@@ -39,6 +43,22 @@ fuzz_target!(|data: &[u8]| {
                 .as_deref()
                 .is_some_and(|w| w.starts_with("best-effort"));
             assert!(lenient || !best_effort);
+        }
+        let tiny = |w: u32, h: u32| Some(Geometry::scaled(w, h, ((w / 16).max(1), (h / 16).max(1))));
+        if let Ok((decoded, _)) = decode_shrunk(data, MAX_PIXELS, lenient, &tiny) {
+            let r = &decoded.raster;
+            assert_eq!(
+                r.data.len(),
+                r.width as usize * r.height as usize * r.layout.channels()
+            );
+            let (w, h) = decoded.full_size;
+            let size = (r.width, r.height);
+            assert!(
+                [1, 2, 4, 8]
+                    .iter()
+                    .any(|&d| size == (w.div_ceil(d), h.div_ceil(d))),
+                "{size:?} decoded for {w}x{h}"
+            );
         }
     }
 });
