@@ -75,9 +75,9 @@ pub fn extra_frames(bytes: &[u8], kind: ImageKind) -> Option<String> {
     }
 }
 
-/// The JPEG coding variant of `bytes` when it is one zune-jpeg does not decode (lossless,
-/// arithmetic-coded, more than 8 bits a sample), read from the markers before the first scan.
-/// Such files are valid: they are unsupported, not damaged.
+/// The JPEG coding variant of `bytes` when it is one fanlight does not decode (lossless, more
+/// than 8 bits a sample), read from the markers before the first scan. Such files are valid:
+/// they are unsupported, not damaged. Arithmetic coding (SOF9, SOF10) is decoded.
 #[must_use]
 pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
     let mut at = 2;
@@ -90,14 +90,15 @@ pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
             bytes.get(at + 2..at + 4)?.try_into().ok()?,
         ));
         let lossless = matches!(marker, 0xC3 | 0xC7 | 0xCB | 0xCF);
-        let arithmetic = matches!(marker, 0xC9..=0xCB | 0xCD..=0xCF) || marker == 0xCC;
+        // Hierarchical frames (SOF5-7, SOF13-15) are a differential mode nothing here decodes.
+        let hierarchical = matches!(marker, 0xC5..=0xC7 | 0xCD..=0xCF);
         if lossless {
             return Some(format!("lossless JPEG (SOF{})", marker - 0xC0));
         }
-        if arithmetic {
-            return Some("arithmetic-coded JPEG".into());
+        if hierarchical {
+            return Some(format!("hierarchical JPEG (SOF{})", marker - 0xC0));
         }
-        if matches!(marker, 0xC0..=0xC2) {
+        if matches!(marker, 0xC0..=0xC2 | 0xC9 | 0xCA) {
             let precision = *bytes.get(at + 4)?;
             if precision != 8 {
                 return Some(format!(
@@ -250,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn jpeg_variants_zune_jpeg_does_not_decode_are_named() {
+    fn jpeg_variants_fanlight_does_not_decode_are_named() {
         let jpeg = |marker: u8, precision: u8| {
             let mut b = vec![
                 0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, marker, 0, 11, precision,
@@ -263,9 +264,12 @@ mod tests {
         assert!(unsupported_jpeg(&jpeg(0xC3, 8))
             .unwrap()
             .contains("lossless JPEG (SOF3)"));
-        assert!(unsupported_jpeg(&jpeg(0xC9, 8))
+        assert_eq!(unsupported_jpeg(&jpeg(0xC9, 8)), None, "arithmetic");
+        assert_eq!(unsupported_jpeg(&jpeg(0xCA, 8)), None, "progressive arithmetic");
+        assert!(unsupported_jpeg(&jpeg(0xC9, 12)).unwrap().contains("12-bit"));
+        assert!(unsupported_jpeg(&jpeg(0xC5, 8))
             .unwrap()
-            .contains("arithmetic"));
+            .contains("hierarchical"));
         assert!(unsupported_jpeg(&jpeg(0xC1, 12))
             .unwrap()
             .contains("12-bit"));
