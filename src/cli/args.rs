@@ -169,7 +169,8 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
 
-    /// Watermark text size: pixels (36) or a percentage of the photo's shorter side (3%).
+    /// Watermark text size, the em size as in ImageMagick's -pointsize and CSS: pixels (36) or a
+    /// percentage of the photo's shorter side (3%).
     #[arg(long, value_name = "PX|N%", default_value = "36")]
     pub font_size: FontSize,
 

@@ -152,10 +152,11 @@ pub struct WatermarkSpec {
     pub scale: Option<f32>,
     /// A TrueType/OpenType font file; `None` uses the bundled DejaVu Sans.
     pub font: Option<PathBuf>,
-    /// Font size in pixels. Default 36.
+    /// Font size in pixels: the em size, as ImageMagick's `-pointsize`, Pango and CSS mean it
+    /// (capitals of DejaVu Sans are about 0.73 em tall). Default 36.
     pub font_size: f32,
-    /// Font size as a percentage of the photo's shorter side (`3.0` for 3%), rounded to whole
-    /// pixels; when set, `font_size` is unused. Default: none.
+    /// Font size (the em, as `font_size`) as a percentage of the photo's shorter side (`3.0` for
+    /// 3%), rounded to whole pixels; when set, `font_size` is unused. Default: none.
     pub font_size_percent: Option<f32>,
     /// Repeat the mark across the whole photo in staggered rows; `gravity` is then unused.
     /// Default `false`.
