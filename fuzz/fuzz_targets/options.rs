@@ -17,7 +17,7 @@ use fanlight::{
 use fanlight::internals::filters::{apply, FilterScratch};
 use fanlight::internals::raster::{Layout, Raster};
 use fanlight::internals::output_path;
-use fanlight::{FilterSpec, Format, Gravity, ResizeSpec};
+use fanlight::{FilterSpec, Format, Gravity, ResizeSpec, Suffix};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -82,11 +82,16 @@ fn resize(text: &str) {
         for enlarge in [false, true] {
             let (tw, th) = spec.target(w, h, enlarge);
             assert!(tw >= 1 && th >= 1, "{spec:?} {w}x{h} -> {tw}x{th}");
-            if !enlarge {
+            // `<` (enlarge only) grows small photos and leaves large ones as they are.
+            let grows = spec.suffix() == Some(Suffix::EnlargeOnly);
+            if !enlarge && !grows {
                 assert!(tw <= w && th <= h, "{spec:?} enlarged {w}x{h} -> {tw}x{th}");
             }
-            if let ResizeSpec::Fit { width, height } = spec {
+            if let (Some((width, height)), false) = (spec.sides(), grows) {
                 assert!(width.is_none_or(|b| tw <= b) && height.is_none_or(|b| th <= b));
+            }
+            if grows {
+                assert!(tw >= w && th >= h, "{spec:?} shrank {w}x{h} -> {tw}x{th}");
             }
         }
     }

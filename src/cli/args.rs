@@ -120,17 +120,21 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// The resize box: WxH, N (the long edge, same as NxN), Wx (width), xH (height) or N%.
+    /// The resize box: WxH, N (the long edge, same as NxN), Wx (width), xH (height) or N%. A
+    /// box may end in an ImageMagick suffix (quoted in the shell), which sets the fit: > shrink
+    /// only, < enlarge only, ^ fit outside, ! fit fill (e.g. '1920x1080>').
     #[arg(long, value_name = "SPEC")]
     pub resize: Option<ResizeSpec>,
 
     /// How photos fit the --resize box: inside (aspect kept, within the box), cover (aspect
-    /// kept, fills the box, cropped at --gravity), fill (stretched to the box) or contain
-    /// (inside, padded to the box with --background).
+    /// kept, fills the box, cropped at --gravity), fill (stretched to the box), contain
+    /// (inside, padded to the box with --background) or outside (aspect kept, covers the box,
+    /// nothing cropped).
     #[arg(long, value_name = "MODE", default_value = "inside")]
     pub fit: Fit,
 
-    /// Let --resize make small photos bigger (inside, cover, contain; fill always stretches).
+    /// Let --resize make small photos bigger (inside, cover, contain, outside; fill always
+    /// stretches).
     #[arg(long)]
     pub enlarge: bool,
 

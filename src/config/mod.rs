@@ -24,7 +24,7 @@ pub use parse::{
     parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
     parse_png_level, parse_quality, parse_size, ParseError,
 };
-pub use resize::ResizeSpec;
+pub use resize::{ResizeSpec, Suffix};
 pub use select::{OnExists, Selection, Shard};
 pub use template::{utc_date, TemplateValues, TextTemplate};
 pub use watermark::{parse_scale, FontSize, Gravity, Rgb, WatermarkSpec};
@@ -40,11 +40,13 @@ pub struct Config {
     pub inputs: Vec<PathBuf>,
     /// Folder the results go to; the input tree is mirrored below it. Default `output`.
     pub output_dir: PathBuf,
-    /// How to resize; `None` keeps the size. Default: none.
+    /// How to resize; `None` keeps the size. A box with an ImageMagick suffix
+    /// ([`ResizeSpec::Suffixed`]) sets `fit` and `enlarge` itself. Default: none.
     pub resize: Option<ResizeSpec>,
     /// Allow resizing up when the photo is smaller than the target. Default `false`.
     pub enlarge: bool,
-    /// How the photo fits the resize box. Default [`Fit::Inside`].
+    /// How the photo fits the resize box (unless the box's suffix sets it). Default
+    /// [`Fit::Inside`].
     pub fit: Fit,
     /// Anchor of the `cover` crop and of the picture in the `contain` padding. Default centre.
     pub gravity: Gravity,
