@@ -353,3 +353,51 @@ fn bad_watermark_options_are_refused_before_any_work() {
         assert!(!dir.join("out/p.png").exists(), "{args:?}");
     }
 }
+
+#[test]
+fn css_colours_and_percent_opacity_are_taken() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    black_photos(dir, &[("p.png", 200, 100)]);
+    for (color, opacity, want) in [
+        ("rebeccapurple", "100%", [102, 51, 153]),
+        ("rgb(100% 50% 0%)", "1", [255, 128, 0]),
+        ("#fff", "50%", [128, 128, 128]),
+    ] {
+        let args = [
+            "--watermark",
+            "HH",
+            "--font-size",
+            "60",
+            "--color",
+            color,
+            "--opacity",
+            opacity,
+        ];
+        convert(dir, &args);
+        let img = output(dir, "p.png");
+        let brightest = img
+            .pixels()
+            .max_by_key(|p| p.0.map(u32::from).iter().sum::<u32>());
+        assert_eq!(brightest.unwrap().0, want, "{color} at {opacity}");
+    }
+    let out = fanlight(
+        &[
+            "convert",
+            "in",
+            "-o",
+            "out",
+            "--watermark",
+            "x",
+            "--color",
+            "rebeccapurpel",
+        ],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean rebeccapurple?"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -138,8 +138,9 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub enlarge: bool,
 
-    /// Padding colour of --fit contain: #RRGGBB, #RGB, #RRGGBBAA, a name, or transparent
-    /// (kept in PNG; JPEG has no alpha, so it is flattened onto white).
+    /// Padding colour of --fit contain: a colour as --color takes it, or with alpha
+    /// (#RRGGBBAA, rgba(0, 0, 0, 0.5), transparent; kept in PNG; JPEG has no alpha, so it is
+    /// flattened onto white).
     #[arg(long, value_name = "COLOR", default_value = "white")]
     pub background: Background,
 
@@ -160,8 +161,8 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "watermark")]
     pub watermark_image: Option<PathBuf>,
 
-    /// Width of the watermark image as a fraction of the photo's width, e.g. 0.15 (default:
-    /// the image's own size).
+    /// Width of the watermark image as a fraction of the photo's width, e.g. 0.15 or 15%
+    /// (default: the image's own size).
     #[arg(long, value_name = "FRACTION", value_parser = parse_scale, requires = "watermark_image")]
     pub watermark_scale: Option<f32>,
 
@@ -178,12 +179,13 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "PX|N%", default_value = "36")]
     pub font_size: FontSize,
 
-    /// Watermark colour: #RRGGBB, #RGB or a name such as white.
+    /// Watermark text colour, as CSS writes it: a name (white, rebeccapurple), #RGB, #RRGGBB,
+    /// rgb(255, 128, 0) or rgb(100% 50% 0%).
     #[arg(long, value_name = "COLOR", default_value = "#ffffff")]
     pub color: Rgb,
 
-    /// Watermark opacity from 0 to 1.
-    #[arg(long, value_name = "0..1", default_value = "0.5", value_parser = parse_opacity)]
+    /// Watermark opacity: 0 (invisible) to 1 (opaque), or a percentage (0.5 or 50%).
+    #[arg(long, value_name = "0..1|N%", default_value = "0.5", value_parser = parse_opacity)]
     pub opacity: f32,
 
     /// Anchor of the --fit cover crop, of the --fit contain picture, and of the watermark

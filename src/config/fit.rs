@@ -5,9 +5,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::colour;
 use super::parse::{bad, ParseError};
 use super::resize::{ResizeSpec, Suffix};
-use super::watermark::{hex_bytes, Gravity, Rgb};
+use super::watermark::Gravity;
 pub use crate::ops::geometry::Geometry;
 
 /// How a photo is fitted to the `--resize` box.
@@ -83,21 +84,10 @@ impl Default for Background {
 impl FromStr for Background {
     type Err = ParseError;
 
-    /// A colour as `--color` takes it (`#RRGGBB`, `#RGB`, a name), `#RRGGBBAA`, or `transparent`.
+    /// A CSS colour as `--color` takes it (a name, `#RRGGBB`, `#RGB`, `rgb()`), or one with
+    /// alpha: `#RRGGBBAA`, `rgba()`, `transparent`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim().to_ascii_lowercase();
-        if t == "transparent" || t == "none" {
-            return Ok(Background([0, 0, 0, 0]));
-        }
-        if let Some(&[r, g, b, a]) = hex_bytes(&t).as_deref() {
-            return Ok(Background([r, g, b, a]));
-        }
-        match t.parse::<Rgb>() {
-            Ok(Rgb([r, g, b])) => Ok(Background([r, g, b, 255])),
-            Err(_) => Err(bad(format!(
-                "'{s}': expected #RRGGBB, #RGB, #RRGGBBAA, a colour name such as white, or transparent"
-            ))),
-        }
+        colour::parse(s, true).map(Background)
     }
 }
 
@@ -384,6 +374,11 @@ mod tests {
         assert_eq!("black".parse(), Ok(Background([0, 0, 0, 255])));
         assert_eq!("#fff".parse(), Ok(Background([255, 255, 255, 255])));
         assert!("#12345".parse::<Background>().is_err());
+        assert_eq!(
+            "rgba(255, 0, 0, 50%)".parse(),
+            Ok(Background([255, 0, 0, 128]))
+        );
+        assert_eq!("none".parse(), Ok(Background([0, 0, 0, 0])));
         assert_eq!("COVER".parse(), Ok(Fit::Cover));
         assert!("crop".parse::<Fit>().is_err());
     }

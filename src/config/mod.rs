@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod colour;
 mod filters;
 mod fit;
 mod output;

@@ -20,12 +20,24 @@ pub(crate) fn bad(msg: impl Into<String>) -> ParseError {
     ParseError(msg.into())
 }
 
-/// Parses `0..=1` opacity.
+/// Parses an opacity: a number from 0 to 1 or a percentage (`0.5`, `50%`).
 pub fn parse_opacity(s: &str) -> Result<f32, ParseError> {
-    match s.trim().parse::<f32>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(bad(format!("'{s}': expected a number from 0 to 1"))),
-    }
+    fraction(s).ok_or_else(|| {
+        bad(format!(
+            "'{s}': expected an opacity from 0 (invisible) to 1 (opaque), or a percentage such as 50%"
+        ))
+    })
+}
+
+/// A fraction from 0 to 1, written as one (`0.25`) or as a percentage (`25%`).
+pub(crate) fn fraction(s: &str) -> Option<f32> {
+    let t = s.trim();
+    let (num, scale) = match t.strip_suffix('%') {
+        Some(p) => (p.trim(), 100.0),
+        None => (t, 1.0),
+    };
+    let v = num.parse::<f32>().ok()? / scale;
+    (0.0..=1.0).contains(&v).then_some(v)
 }
 
 /// Parses a JPEG quality `1..=100`.
@@ -152,8 +164,22 @@ mod tests {
     }
 
     #[test]
+    fn opacity_is_a_fraction_or_a_percentage() {
+        assert_eq!(parse_opacity("0.5"), Ok(0.5));
+        assert_eq!(parse_opacity("50%"), Ok(0.5));
+        assert_eq!(parse_opacity(" 100 % "), Ok(1.0));
+        assert_eq!(parse_opacity("0%"), Ok(0.0));
+        for bad in ["1.5", "150%", "-1%", "%", "half", "NaN", "inf", ""] {
+            let e = parse_opacity(bad).unwrap_err().0;
+            assert_eq!(
+                e,
+                format!("'{bad}': expected an opacity from 0 (invisible) to 1 (opaque), or a percentage such as 50%")
+            );
+        }
+    }
+
+    #[test]
     fn numbers_and_durations_parse() {
-        assert!(parse_opacity("1.5").is_err());
         assert!(parse_quality("0").is_err());
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));

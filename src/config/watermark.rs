@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use super::parse::{bad, parse_font_size, ParseError};
+use super::colour;
+use super::parse::{bad, fraction, parse_font_size, ParseError};
 
 /// Where a watermark sits on the photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,43 +100,11 @@ pub struct Rgb(pub [u8; 3]);
 impl FromStr for Rgb {
     type Err = ParseError;
 
-    /// `#RRGGBB`, `#RGB` or one of `white`, `black`, `red`, `green`, `blue`, `yellow`, `gray`.
+    /// A CSS colour, opaque: a name (`white`, `rebeccapurple`), `#RRGGBB`, `#RGB`,
+    /// `rgb(255, 128, 0)` or `rgb(100% 50% 0%)`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim().to_ascii_lowercase();
-        let named = match t.as_str() {
-            "white" => Some([255, 255, 255]),
-            "black" => Some([0, 0, 0]),
-            "red" => Some([255, 0, 0]),
-            "green" => Some([0, 128, 0]),
-            "blue" => Some([0, 0, 255]),
-            "yellow" => Some([255, 255, 0]),
-            "gray" | "grey" => Some([128, 128, 128]),
-            _ => None,
-        };
-        if let Some(c) = named {
-            return Ok(Rgb(c));
-        }
-        match hex_bytes(&t).as_deref() {
-            Some(&[r, g, b]) => Ok(Rgb([r, g, b])),
-            _ => Err(bad(format!(
-                "'{s}': expected #RRGGBB, #RGB or a colour name such as white"
-            ))),
-        }
-    }
-}
-
-/// The bytes a hex colour spells (`#` optional): three digits stand for six (`#f80` is
-/// `#ff8800`), otherwise every two digits are a byte. `None` unless every character is a digit.
-pub(crate) fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    let hex = text.strip_prefix('#').unwrap_or(text);
-    let digits: Vec<u8> = hex
-        .chars()
-        .map(|c| c.to_digit(16).map(|d| d as u8))
-        .collect::<Option<_>>()?;
-    match digits.len() {
-        3 => Some(digits.iter().map(|d| d * 17).collect()),
-        n if n > 0 && n % 2 == 0 => Some(digits.chunks(2).map(|p| p[0] * 16 + p[1]).collect()),
-        _ => None,
+        let [r, g, b, _] = colour::parse(s, false)?;
+        Ok(Rgb([r, g, b]))
     }
 }
 
@@ -227,12 +196,13 @@ impl FromStr for FontSize {
     }
 }
 
-/// Parses a watermark scale: a fraction of the photo's width above 0 and at most 1.
+/// Parses a watermark scale: a fraction of the photo's width above 0 and at most 1, or a
+/// percentage (`0.15`, `15%`).
 pub fn parse_scale(s: &str) -> Result<f32, ParseError> {
-    match s.trim().parse::<f32>() {
-        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+    match fraction(s) {
+        Some(v) if v > 0.0 => Ok(v),
         _ => Err(bad(format!(
-            "'{s}': expected a fraction of the photo's width above 0 and at most 1, such as 0.15"
+            "'{s}': expected a fraction of the photo's width above 0 and at most 1, such as 0.15 or 15%"
         ))),
     }
 }
@@ -247,11 +217,23 @@ mod tests {
         assert_eq!("#fff".parse(), Ok(Rgb([255, 255, 255])));
         assert_eq!("white".parse(), Ok(Rgb([255, 255, 255])));
         assert!("#ff80".parse::<Rgb>().is_err());
+        assert_eq!("rgb(255 128 0)".parse(), Ok(Rgb([255, 128, 0])));
+        assert_eq!("RebeccaPurple".parse(), Ok(Rgb([102, 51, 153])));
         assert!("#gg0000".parse::<Rgb>().is_err());
         assert_eq!("bottom-right".parse(), Ok(Gravity::BottomRight));
         assert_eq!("CENTER".parse(), Ok(Gravity::Center));
         assert!("middle-left".parse::<Gravity>().is_err());
         assert_eq!(Gravity::TopLeft.cells(), (0, 0));
         assert_eq!(Gravity::Bottom.cells(), (1, 2));
+    }
+
+    #[test]
+    fn a_watermark_scale_is_a_fraction_or_a_percentage() {
+        assert_eq!(parse_scale("0.15"), Ok(0.15));
+        assert_eq!(parse_scale("15%"), Ok(0.15));
+        for bad in ["0", "0%", "1.5", "200%", "wide"] {
+            let e = parse_scale(bad).unwrap_err().0;
+            assert!(e.contains("such as 0.15 or 15%"), "{bad}: {e}");
+        }
     }
 }
