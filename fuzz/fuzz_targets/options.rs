@@ -12,7 +12,8 @@ use std::path::Path;
 
 use fanlight::{
     parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
-    parse_png_level, parse_quality, parse_scale, Chroma, FontSize, OnExists, PoolSize, Rgb, Shard,
+    parse_pixels, parse_png_level, parse_quality, parse_scale, Background, Chroma, FontSize,
+    OnExists, PoolSize, Rgb, Shard,
 };
 use fanlight::internals::filters::{apply, FilterScratch};
 use fanlight::internals::raster::{Layout, Raster};
@@ -69,6 +70,9 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(px) = parse_font_size(text) {
                 assert!(px.is_finite() && px > 0.0);
             }
+            // Any count, 0 (no limit) included; never a panic on overflow.
+            let _ = parse_pixels(text);
+            let _ = text.parse::<Background>();
         }
         _ => watermark(text),
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use fanlight::{
-    parse_count, parse_duration, parse_name_template, parse_opacity, parse_png_level,
+    parse_count, parse_duration, parse_name_template, parse_opacity, parse_pixels, parse_png_level,
     parse_quality, parse_scale, parse_size, Background, Chroma, Config, FilterSpec, Fit, FontSize,
     Format, Gravity, MetadataMode, OnExists, PoolSize, ResizeSpec, Rgb, Shard, WatermarkSpec,
     FILTER_NAMES,
@@ -261,8 +261,9 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
-    /// Refuse images with more pixels than this (checked before decoding).
-    #[arg(long, value_name = "N", default_value_t = 268_402_689)]
+    /// Refuse images with more pixels than this, checked before decoding: a count (24000000,
+    /// 24e6, 24M for megapixels), or 0 for no limit.
+    #[arg(long, value_name = "N", default_value = "268402689", value_parser = parse_pixels)]
     pub max_pixels: u64,
 
     /// Refuse files larger than this before reading them (a video named .jpg costs no memory)

@@ -22,7 +22,7 @@ pub use filters::{FilterSpec, FILTER_NAMES};
 pub use fit::{check as check_fit, plan as plan_geometry, Background, Fit, Geometry};
 pub use output::{Chroma, Format, MetadataMode, OutputSpec, AVIF_BUILT};
 pub use parse::{
-    parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
+    parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity, parse_pixels,
     parse_png_level, parse_quality, parse_size, ParseError,
 };
 pub use resize::{ResizeSpec, Suffix};
@@ -77,8 +77,8 @@ pub struct Config {
     pub queue_capacity: Option<usize>,
     /// Stop the batch at the first failure (the rest is reported as cancelled). Default `false`.
     pub fail_fast: bool,
-    /// Refuse images with more pixels than this, checked from the header before decoding.
-    /// Default 268,402,689 (16383 × 16383), like sharp.
+    /// Refuse images with more pixels than this, checked from the header before decoding; 0
+    /// means no limit, as in sharp. Default 268,402,689 (16383 × 16383), like sharp.
     pub max_pixels: u64,
     /// Refuse files larger than this many bytes before reading them, so a huge file that is not
     /// a photo (a video named `.jpg`) costs no memory. Default 2 GiB, more than any photo needs.
@@ -144,6 +144,16 @@ impl Config {
 }
 
 impl Config {
+    /// The pixel limit decoding applies: [`Config::max_pixels`], with 0 (no limit) as the
+    /// largest count.
+    #[must_use]
+    pub fn pixel_limit(&self) -> u64 {
+        match self.max_pixels {
+            0 => u64::MAX,
+            n => n,
+        }
+    }
+
     /// The size of the output of an upright `width` × `height` photo: what `{width}` and
     /// `{height}` in [`Config::name_template`] become. The resize stage makes exactly this size.
     #[must_use]

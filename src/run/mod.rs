@@ -137,7 +137,7 @@ fn wire<'s>(
         discover::feed(jobs, &cancel, tx);
     });
     let loaded = g.stage(found, load, single, || load::Load {
-        max_pixels: config.max_pixels,
+        max_pixels: config.pixel_limit(),
         max_file_size: config.max_file_size,
         lenient: config.lenient,
         output: config.output,
