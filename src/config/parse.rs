@@ -24,7 +24,7 @@ pub(crate) fn bad(msg: impl Into<String>) -> ParseError {
 pub fn parse_opacity(s: &str) -> Result<f32, ParseError> {
     fraction(s).ok_or_else(|| {
         bad(format!(
-            "'{s}': expected an opacity from 0 (invisible) to 1 (opaque), or a percentage such as 50%"
+            "'{s}': expected an opacity from 0 to 1 (0 invisible, 1 opaque), or a percentage such as 50%"
         ))
     })
 }
@@ -215,7 +215,7 @@ mod tests {
             let e = parse_opacity(bad).unwrap_err().0;
             assert_eq!(
                 e,
-                format!("'{bad}': expected an opacity from 0 (invisible) to 1 (opaque), or a percentage such as 50%")
+                format!("'{bad}': expected an opacity from 0 to 1 (0 invisible, 1 opaque), or a percentage such as 50%")
             );
         }
     }
