@@ -401,3 +401,59 @@ fn css_colours_and_percent_opacity_are_taken() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_text_and_a_logo_go_on_the_same_photo() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    black_photos(dir, &[("p.png", 300, 200)]);
+    RgbaImage::from_pixel(20, 20, Rgba([255, 0, 0, 255]))
+        .save(dir.join("logo.png"))
+        .unwrap();
+    let mark = [
+        "--watermark",
+        "HH",
+        "--font-size",
+        "20",
+        "--color",
+        "white",
+        "--watermark-image",
+        "logo.png",
+        "--opacity",
+        "1",
+        "--margin",
+        "10",
+    ];
+    // Red is the logo, white the text.
+    let boxes = |img: &RgbImage| {
+        let only = |red: bool| {
+            let mut copy = img.clone();
+            for p in copy.pixels_mut() {
+                let is_red = p.0[0] > 60 && p.0[1] < 30;
+                if is_red != red {
+                    *p = Rgb([0, 0, 0]);
+                }
+            }
+            ink_box(&copy).expect("ink")
+        };
+        (only(true), only(false))
+    };
+    // Stacked at the bottom right: the logo flush right above the text, 5 px (a quarter em)
+    // apart, the text against the margin.
+    convert(dir, &mark);
+    let (logo, text) = boxes(&output(dir, "p.png"));
+    assert_eq!((logo.2, logo.3 - logo.1), (290, 20), "logo {logo:?}");
+    assert_eq!(text.3, 190, "text {text:?}");
+    assert!(text.2 >= 288 && text.2 <= 290, "text {text:?}");
+    assert!(
+        logo.3 <= text.1 && text.1 - logo.3 <= 8,
+        "{logo:?} above {text:?}"
+    );
+    // The logo in its own corner.
+    let mut apart = mark.to_vec();
+    apart.extend(["--watermark-image-gravity", "top-left"]);
+    convert(dir, &apart);
+    let (logo, text) = boxes(&output(dir, "p.png"));
+    assert_eq!(logo, (10, 10, 30, 30));
+    assert_eq!(text.3, 190, "text {text:?}");
+}

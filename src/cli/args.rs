@@ -157,9 +157,15 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "TEXT")]
     pub watermark: Option<String>,
 
-    /// Watermark image (PNG with alpha, or any JPEG/PNG), instead of a text.
-    #[arg(long, value_name = "FILE", conflicts_with = "watermark")]
+    /// Watermark image (PNG with alpha, or any JPEG/PNG), alone or with a --watermark text
+    /// (stacked above it, unless --watermark-image-gravity places it elsewhere).
+    #[arg(long, value_name = "FILE")]
     pub watermark_image: Option<PathBuf>,
+
+    /// Where the watermark image goes when there is a --watermark text too (default: above
+    /// the text, at the watermark's gravity).
+    #[arg(long, value_name = "WHERE", requires = "watermark_image")]
+    pub watermark_image_gravity: Option<Gravity>,
 
     /// Width of the watermark image as a fraction of the photo's width, e.g. 0.15 or 15%
     /// (default: the image's own size).
@@ -344,6 +350,7 @@ impl ConvertArgs {
                 .unwrap_or_default()
                 .replace("\\n", "\n"),
             image: self.watermark_image.clone(),
+            image_gravity: self.watermark_image_gravity,
             scale: self.watermark_scale,
             tile: self.tile,
             font: self.font.clone(),

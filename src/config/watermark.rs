@@ -108,14 +108,19 @@ impl FromStr for Rgb {
     }
 }
 
-/// The watermark: a text or an image.
+/// The watermark: a text, an image, or both (a logo with a credit line).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatermarkSpec {
     /// The text; `\n` starts a new line; `{filename}`, `{stem}`, `{date}` and `{exif:TAG}` are
-    /// filled in per photo (`{{` and `}}` for braces). Unused (and empty) for an image watermark.
+    /// filled in per photo (`{{` and `}}` for braces). Empty for an image alone.
     pub text: String,
-    /// An image drawn instead of a text (a PNG's alpha is respected). Default: none.
+    /// An image drawn as well as the text, or alone when the text is empty (a PNG's alpha is
+    /// respected). Default: none.
     pub image: Option<PathBuf>,
+    /// Where the image goes when there is a text too; `None` (or `gravity`) stacks the two at
+    /// `gravity`, the image above the text, a quarter of an em apart. Unused when tiled: the
+    /// stack is tiled. Default: none.
+    pub image_gravity: Option<Gravity>,
     /// Width of the image watermark as a fraction of the photo's width (`0.15`); `None` keeps
     /// the image's own size. Default: none.
     pub scale: Option<f32>,
@@ -146,6 +151,7 @@ impl WatermarkSpec {
         WatermarkSpec {
             text: text.into(),
             image: None,
+            image_gravity: None,
             scale: None,
             font: None,
             font_size: 36.0,
@@ -158,7 +164,7 @@ impl WatermarkSpec {
         }
     }
 
-    /// An image watermark from `path`, with the defaults above.
+    /// An image watermark from `path` (no text), with the defaults above.
     pub fn image(path: impl Into<PathBuf>) -> Self {
         WatermarkSpec {
             image: Some(path.into()),
