@@ -40,9 +40,10 @@ mod stages;
 pub use cancel::{CancelReason, CancelToken};
 pub use config::{
     cores, parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
-    parse_png_level, parse_quality, parse_scale, parse_size, Background, Chroma, Config,
-    FilterSpec, Fit, FontSize, Format, Gravity, MetadataMode, OnExists, OutputSpec, ParseError,
-    PoolSize, ResizeSpec, Rgb, Selection, Shard, WatermarkSpec, Workers, AVIF_BUILT, FILTER_NAMES,
+    parse_pixels, parse_png_level, parse_quality, parse_scale, parse_size, Background, Chroma,
+    Config, FilterSpec, Fit, FontSize, Format, Gravity, MetadataMode, OnExists, OutputSpec,
+    ParseError, PoolSize, ResizeSpec, Rgb, Selection, Shard, Suffix, WatermarkSpec, Workers,
+    AVIF_BUILT, FILTER_NAMES,
 };
 pub use error::{Error, ItemError};
 pub use metrics::live::{LiveStage, Snapshot};

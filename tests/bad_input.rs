@@ -382,3 +382,36 @@ fn panoramas_wider_or_taller_than_16384_are_written() {
         stderr(&limited)
     );
 }
+
+#[test]
+fn max_pixels_takes_exponents_and_megapixels_and_0_means_no_limit() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    write_png(&input.join("p.png"), &picture(100, 60, 0));
+    let run = |limit: &str, out: &str| {
+        fanlight(
+            &["convert", "in", "-o", out, "-q", "--max-pixels", limit],
+            tmp.path(),
+        )
+    };
+    let refused = run("5e3", "a");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("over the limit of 5000"),
+        "{}",
+        stderr(&refused)
+    );
+    for (limit, out) in [("0", "b"), ("0.006M", "c"), ("6000", "d")] {
+        let done = run(limit, out);
+        assert!(done.status.success(), "{limit}: {}", stderr(&done));
+        assert!(tmp.path().join(out).join("p.png").exists(), "{limit}");
+    }
+    let bad = run("1.5", "e");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("a pixel count is a whole number"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -1,4 +1,4 @@
-//! Resize modes: `--fit inside|cover|fill|contain`, `--gravity` for the crop and the padding,
+//! Resize modes: `--fit inside|cover|fill|contain|outside`, ImageMagick's suffixes (`100x100^`), `--gravity` for the crop and the padding,
 //! `--background`, and `--resize N` as the long edge. Photos are made in the tests.
 
 mod common;
@@ -208,7 +208,64 @@ fn modes_that_need_a_box_refuse_a_percentage_before_any_work() {
     assert!(!dir.join("out/bands.png").exists());
     let out = fanlight(&["convert", "in", "--fit", "crop"], dir);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("inside, cover, fill or contain"));
+    assert!(stderr(&out).contains("inside, cover, fill, contain or outside"));
+}
+
+#[test]
+fn outside_covers_the_box_without_cropping() {
+    let tmp = setup();
+    let dir = tmp.path();
+    // 400x200 into 100x100: the height fits, the width is 200, all three bands kept.
+    convert(dir, &["--resize", "100x100", "--fit", "outside"]);
+    let img = output(dir, "bands.png");
+    assert_eq!(img.dimensions(), (200, 100));
+    assert_eq!(row_bands(&img), "rrggggbb");
+    // ImageMagick's ^ says the same.
+    convert(dir, &["--resize", "100x100^"]);
+    assert_eq!(output(dir, "bands.png").dimensions(), (200, 100));
+}
+
+#[test]
+fn imagemagick_suffixes_pick_the_fit() {
+    let tmp = setup();
+    let dir = tmp.path();
+    for (spec, size) in [
+        ("80x160!", (80, 160)),
+        ("1000x1000>", (400, 200)),
+        ("1000x1000<", (1000, 500)),
+        ("200x200>", (200, 100)),
+        ("200x200<", (400, 200)),
+    ] {
+        convert(dir, &["--resize", spec]);
+        assert_eq!(output(dir, "bands.png").dimensions(), size, "{spec}");
+    }
+}
+
+#[test]
+fn a_suffix_that_contradicts_the_fit_is_refused_before_any_work() {
+    let tmp = setup();
+    let dir = tmp.path();
+    for (args, says) in [
+        (
+            &["--resize", "100x100!", "--fit", "cover"][..],
+            "the resize suffix ! (exactly the box, as --fit fill) contradicts --fit cover",
+        ),
+        (
+            &["--resize", "100x100>", "--enlarge", "--dry-run"][..],
+            "the resize suffix > (shrink only) contradicts --enlarge",
+        ),
+        (
+            &["--resize", "100x100?"][..],
+            "'?' is not a suffix fanlight knows; after a box: > (shrink only)",
+        ),
+    ] {
+        let mut argv = vec!["convert", "in", "-o", "out"];
+        argv.extend_from_slice(args);
+        let out = fanlight(&argv, dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert!(!dir.join("out/bands.png").exists());
+    }
 }
 
 /// Where the white ink of a watermark is on a black photo: (mean x, mean y) as fractions.

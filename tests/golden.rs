@@ -332,6 +332,26 @@ fn watermark_cases() -> Vec<Case> {
                 });
             },
         ),
+        // A logo and a credit line together: stacked at the bottom right, flush right.
+        case(
+            "watermark-logo-and-text",
+            Input::Bundled("coffee.png"),
+            ImageFormat::Png,
+            EXACT,
+            |c| {
+                fit(c, 160);
+                let path = c.output_dir.with_file_name("logo.png");
+                logo().save(&path).expect("write logo");
+                c.watermark = Some(WatermarkSpec {
+                    image: Some(path),
+                    scale: Some(0.2),
+                    font_size: 12.0,
+                    opacity: 0.9,
+                    margin: 6,
+                    ..WatermarkSpec::new("(c) fanlight")
+                });
+            },
+        ),
         // The text repeated over the photo, its size 8% of the shorter side.
         case(
             "watermark-tile",

@@ -164,8 +164,8 @@ fn a_percentage_font_size_follows_the_photo_size() {
         y1 - y0
     };
     let (a, b, c) = (height("a.png"), height("b.png"), height("c.png"));
-    // A 20 px font (10% of 200) has capitals about 14 px tall.
-    assert!((12..=17).contains(&a), "10% of 200 px: {a}");
+    // A 20 px font (10% of 200: the em) has capitals about 14.6 px tall (0.73 em).
+    assert!((14..=16).contains(&a), "10% of 200 px: {a}");
     assert!(
         b >= 2 * a - 2 && b <= 2 * a + 2,
         "twice the photo, twice the text: {a} {b}"
@@ -352,4 +352,108 @@ fn bad_watermark_options_are_refused_before_any_work() {
         assert!(stderr(&out).contains(expect), "{args:?}: {}", stderr(&out));
         assert!(!dir.join("out/p.png").exists(), "{args:?}");
     }
+}
+
+#[test]
+fn css_colours_and_percent_opacity_are_taken() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    black_photos(dir, &[("p.png", 200, 100)]);
+    for (color, opacity, want) in [
+        ("rebeccapurple", "100%", [102, 51, 153]),
+        ("rgb(100% 50% 0%)", "1", [255, 128, 0]),
+        ("#fff", "50%", [128, 128, 128]),
+    ] {
+        let args = [
+            "--watermark",
+            "HH",
+            "--font-size",
+            "60",
+            "--color",
+            color,
+            "--opacity",
+            opacity,
+        ];
+        convert(dir, &args);
+        let img = output(dir, "p.png");
+        let brightest = img
+            .pixels()
+            .max_by_key(|p| p.0.map(u32::from).iter().sum::<u32>());
+        assert_eq!(brightest.unwrap().0, want, "{color} at {opacity}");
+    }
+    let out = fanlight(
+        &[
+            "convert",
+            "in",
+            "-o",
+            "out",
+            "--watermark",
+            "x",
+            "--color",
+            "rebeccapurpel",
+        ],
+        dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean rebeccapurple?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_text_and_a_logo_go_on_the_same_photo() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    black_photos(dir, &[("p.png", 300, 200)]);
+    RgbaImage::from_pixel(20, 20, Rgba([255, 0, 0, 255]))
+        .save(dir.join("logo.png"))
+        .unwrap();
+    let mark = [
+        "--watermark",
+        "HH",
+        "--font-size",
+        "20",
+        "--color",
+        "white",
+        "--watermark-image",
+        "logo.png",
+        "--opacity",
+        "1",
+        "--margin",
+        "10",
+    ];
+    // Red is the logo, white the text.
+    let boxes = |img: &RgbImage| {
+        let only = |red: bool| {
+            let mut copy = img.clone();
+            for p in copy.pixels_mut() {
+                let is_red = p.0[0] > 60 && p.0[1] < 30;
+                if is_red != red {
+                    *p = Rgb([0, 0, 0]);
+                }
+            }
+            ink_box(&copy).expect("ink")
+        };
+        (only(true), only(false))
+    };
+    // Stacked at the bottom right: the logo flush right above the text, 5 px (a quarter em)
+    // apart, the text against the margin.
+    convert(dir, &mark);
+    let (logo, text) = boxes(&output(dir, "p.png"));
+    assert_eq!((logo.2, logo.3 - logo.1), (290, 20), "logo {logo:?}");
+    assert_eq!(text.3, 190, "text {text:?}");
+    assert!(text.2 >= 288 && text.2 <= 290, "text {text:?}");
+    assert!(
+        logo.3 <= text.1 && text.1 - logo.3 <= 8,
+        "{logo:?} above {text:?}"
+    );
+    // The logo in its own corner.
+    let mut apart = mark.to_vec();
+    apart.extend(["--watermark-image-gravity", "top-left"]);
+    convert(dir, &apart);
+    let (logo, text) = boxes(&output(dir, "p.png"));
+    assert_eq!(logo, (10, 10, 30, 30));
+    assert_eq!(text.3, 190, "text {text:?}");
 }

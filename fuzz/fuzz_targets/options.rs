@@ -12,12 +12,13 @@ use std::path::Path;
 
 use fanlight::{
     parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
-    parse_png_level, parse_quality, parse_scale, Chroma, FontSize, OnExists, PoolSize, Rgb, Shard,
+    parse_pixels, parse_png_level, parse_quality, parse_scale, Background, Chroma, FontSize,
+    OnExists, PoolSize, Rgb, Shard,
 };
 use fanlight::internals::filters::{apply, FilterScratch};
 use fanlight::internals::raster::{Layout, Raster};
 use fanlight::internals::output_path;
-use fanlight::{FilterSpec, Format, Gravity, ResizeSpec};
+use fanlight::{FilterSpec, Format, Gravity, ResizeSpec, Suffix};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -69,6 +70,9 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(px) = parse_font_size(text) {
                 assert!(px.is_finite() && px > 0.0);
             }
+            // Any count, 0 (no limit) included; never a panic on overflow.
+            let _ = parse_pixels(text);
+            let _ = text.parse::<Background>();
         }
         _ => watermark(text),
     }
@@ -82,11 +86,16 @@ fn resize(text: &str) {
         for enlarge in [false, true] {
             let (tw, th) = spec.target(w, h, enlarge);
             assert!(tw >= 1 && th >= 1, "{spec:?} {w}x{h} -> {tw}x{th}");
-            if !enlarge {
+            // `<` (enlarge only) grows small photos and leaves large ones as they are.
+            let grows = spec.suffix() == Some(Suffix::EnlargeOnly);
+            if !enlarge && !grows {
                 assert!(tw <= w && th <= h, "{spec:?} enlarged {w}x{h} -> {tw}x{th}");
             }
-            if let ResizeSpec::Fit { width, height } = spec {
+            if let (Some((width, height)), false) = (spec.sides(), grows) {
                 assert!(width.is_none_or(|b| tw <= b) && height.is_none_or(|b| th <= b));
+            }
+            if grows {
+                assert!(tw >= w && th >= h, "{spec:?} shrank {w}x{h} -> {tw}x{th}");
             }
         }
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use fanlight::{
-    parse_count, parse_duration, parse_name_template, parse_opacity, parse_png_level,
+    parse_count, parse_duration, parse_name_template, parse_opacity, parse_pixels, parse_png_level,
     parse_quality, parse_scale, parse_size, Background, Chroma, Config, FilterSpec, Fit, FontSize,
     Format, Gravity, MetadataMode, OnExists, PoolSize, ResizeSpec, Rgb, Shard, WatermarkSpec,
     FILTER_NAMES,
@@ -120,17 +120,21 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// The resize box: WxH, N (the long edge, same as NxN), Wx (width), xH (height) or N%.
+    /// The resize box: WxH, N (the long edge, same as NxN), Wx (width), xH (height) or N%. A
+    /// box may end in an ImageMagick suffix (quoted in the shell), which sets the fit: > shrink
+    /// only, < enlarge only, ^ fit outside, ! fit fill (e.g. '1920x1080>').
     #[arg(long, value_name = "SPEC")]
     pub resize: Option<ResizeSpec>,
 
     /// How photos fit the --resize box: inside (aspect kept, within the box), cover (aspect
-    /// kept, fills the box, cropped at --gravity), fill (stretched to the box) or contain
-    /// (inside, padded to the box with --background).
+    /// kept, fills the box, cropped at --gravity), fill (stretched to the box), contain
+    /// (inside, padded to the box with --background) or outside (aspect kept, covers the box,
+    /// nothing cropped).
     #[arg(long, value_name = "MODE", default_value = "inside")]
     pub fit: Fit,
 
-    /// Let --resize make small photos bigger (inside, cover, contain; fill always stretches).
+    /// Let --resize make small photos bigger (inside, cover, contain, outside; fill always
+    /// stretches).
     #[arg(long)]
     pub enlarge: bool,
 
@@ -139,8 +143,9 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub no_shrink_on_load: bool,
 
-    /// Padding colour of --fit contain: #RRGGBB, #RGB, #RRGGBBAA, a name, or transparent
-    /// (kept in PNG; JPEG has no alpha, so it is flattened onto white).
+    /// Padding colour of --fit contain: a colour as --color takes it, or with alpha
+    /// (#RRGGBBAA, rgba(0, 0, 0, 0.5), transparent; kept in PNG; JPEG has no alpha, so it is
+    /// flattened onto white).
     #[arg(long, value_name = "COLOR", default_value = "white")]
     pub background: Background,
 
@@ -157,12 +162,18 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "TEXT")]
     pub watermark: Option<String>,
 
-    /// Watermark image (PNG with alpha, or any JPEG/PNG), instead of a text.
-    #[arg(long, value_name = "FILE", conflicts_with = "watermark")]
+    /// Watermark image (PNG with alpha, or any JPEG/PNG), alone or with a --watermark text
+    /// (stacked above it, unless --watermark-image-gravity places it elsewhere).
+    #[arg(long, value_name = "FILE")]
     pub watermark_image: Option<PathBuf>,
 
-    /// Width of the watermark image as a fraction of the photo's width, e.g. 0.15 (default:
-    /// the image's own size).
+    /// Where the watermark image goes when there is a --watermark text too (default: above
+    /// the text, at the watermark's gravity).
+    #[arg(long, value_name = "WHERE", requires = "watermark_image")]
+    pub watermark_image_gravity: Option<Gravity>,
+
+    /// Width of the watermark image as a fraction of the photo's width, e.g. 0.15 or 15%
+    /// (default: the image's own size).
     #[arg(long, value_name = "FRACTION", value_parser = parse_scale, requires = "watermark_image")]
     pub watermark_scale: Option<f32>,
 
@@ -174,16 +185,18 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
 
-    /// Watermark text size: pixels (36) or a percentage of the photo's shorter side (3%).
+    /// Watermark text size, the em size as in ImageMagick's -pointsize and CSS: pixels (36) or a
+    /// percentage of the photo's shorter side (3%).
     #[arg(long, value_name = "PX|N%", default_value = "36")]
     pub font_size: FontSize,
 
-    /// Watermark colour: #RRGGBB, #RGB or a name such as white.
+    /// Watermark text colour, as CSS writes it: a name (white, rebeccapurple), #RGB, #RRGGBB,
+    /// rgb(255, 128, 0) or rgb(100% 50% 0%).
     #[arg(long, value_name = "COLOR", default_value = "#ffffff")]
     pub color: Rgb,
 
-    /// Watermark opacity from 0 to 1.
-    #[arg(long, value_name = "0..1", default_value = "0.5", value_parser = parse_opacity)]
+    /// Watermark opacity: 0 (invisible) to 1 (opaque), or a percentage (0.5 or 50%).
+    #[arg(long, value_name = "0..1|N%", default_value = "0.5", value_parser = parse_opacity)]
     pub opacity: f32,
 
     /// Anchor of the --fit cover crop, of the --fit contain picture, and of the watermark
@@ -264,8 +277,9 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
-    /// Refuse images with more pixels than this (checked before decoding).
-    #[arg(long, value_name = "N", default_value_t = 268_402_689)]
+    /// Refuse images with more pixels than this, checked before decoding: a count (24000000,
+    /// 24e6, 24M for megapixels), or 0 for no limit.
+    #[arg(long, value_name = "N", default_value = "268402689", value_parser = parse_pixels)]
     pub max_pixels: u64,
 
     /// Refuse files larger than this before reading them (a video named .jpg costs no memory)
@@ -347,6 +361,7 @@ impl ConvertArgs {
                 .unwrap_or_default()
                 .replace("\\n", "\n"),
             image: self.watermark_image.clone(),
+            image_gravity: self.watermark_image_gravity,
             scale: self.watermark_scale,
             tile: self.tile,
             font: self.font.clone(),

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
 use clap::{ArgAction, ArgMatches, Command, CommandFactory};
+use fanlight::{ResizeSpec, Suffix};
 
 use super::args::Cli;
 
@@ -157,6 +158,7 @@ fn preset_args(
             })?;
         let id = arg.get_id().as_str();
         let overridden = on_command_line(id)
+            || set_by_resize_suffix(&long, given)
             || convert
                 .get_arg_conflicts_with(arg)
                 .iter()
@@ -208,6 +210,21 @@ fn preset_args(
         }
     }
     Ok((args, label.clone()))
+}
+
+/// Whether the suffix of the user's own `--resize` decides option `long` (`'200x200!'` is fit
+/// fill, `'200x200>'` never enlarges), so that the preset's value for it is left out rather
+/// than contradicting what the user typed.
+fn set_by_resize_suffix(long: &str, given: Option<&ArgMatches>) -> bool {
+    let suffix = given
+        .filter(|m| m.value_source("resize") == Some(ValueSource::CommandLine))
+        .and_then(|m| m.get_one::<ResizeSpec>("resize"))
+        .and_then(ResizeSpec::suffix);
+    match (long, suffix) {
+        ("fit", Some(s)) => s != Suffix::ShrinkOnly,
+        ("enlarge", Some(s)) => matches!(s, Suffix::ShrinkOnly | Suffix::EnlargeOnly),
+        _ => false,
+    }
 }
 
 /// The command line with the preset of `convert --preset` expanded into arguments before the
@@ -278,6 +295,24 @@ pub fn list(name: Option<&str>) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resize_suffix_given_wins_over_the_presets_fit() {
+        let expand_with = |resize: &str| {
+            let argv: Vec<OsString> = ["fanlight", "convert", "in", "--preset", "thumbnail"]
+                .into_iter()
+                .chain(["--resize", resize])
+                .map(OsString::from)
+                .collect();
+            expand(argv).unwrap()
+        };
+        // thumbnail says fit = "cover": '!' (fill) and '^' (outside) leave it out, '>' keeps it.
+        for (resize, keeps_fit) in [("200x200!", false), ("200x200^", false), ("200x200>", true)] {
+            let out = expand_with(resize);
+            let fit = out.iter().any(|a| a.to_string_lossy() == "--fit=cover");
+            assert_eq!(fit, keeps_fit, "{resize}: {out:?}");
+        }
+    }
 
     #[test]
     fn every_builtin_expands_to_valid_options() {

@@ -1,13 +1,14 @@
-//! Resize modes (`--fit inside|cover|fill|contain`), the padding colour of `contain`, and the
+//! Resize modes (`--fit inside|cover|fill|contain|outside`), the padding colour of `contain`, and the
 //! geometry they give a photo: which part of the source is resampled to what size, and where it
 //! sits in the output.
 
 use std::fmt;
 use std::str::FromStr;
 
+use super::colour;
 use super::parse::{bad, ParseError};
-use super::resize::ResizeSpec;
-use super::watermark::{hex_bytes, Gravity, Rgb};
+use super::resize::{ResizeSpec, Suffix};
+use super::watermark::Gravity;
 pub use crate::ops::geometry::Geometry;
 
 /// How a photo is fitted to the `--resize` box.
@@ -22,11 +23,20 @@ pub enum Fit {
     Fill,
     /// Inside the box, then padded to exactly the box with the background colour.
     Contain,
+    /// Covers the box, aspect ratio kept, nothing cropped: the smaller side fits and the other
+    /// is larger (sharp's `outside`, ImageMagick's `^`).
+    Outside,
 }
 
 impl Fit {
-    /// All four, as listed in help.
-    pub const ALL: [Fit; 4] = [Fit::Inside, Fit::Cover, Fit::Fill, Fit::Contain];
+    /// All five, as listed in help.
+    pub const ALL: [Fit; 5] = [
+        Fit::Inside,
+        Fit::Cover,
+        Fit::Fill,
+        Fit::Contain,
+        Fit::Outside,
+    ];
 
     /// The spelling used on the command line.
     #[must_use]
@@ -36,6 +46,7 @@ impl Fit {
             Fit::Cover => "cover",
             Fit::Fill => "fill",
             Fit::Contain => "contain",
+            Fit::Outside => "outside",
         }
     }
 }
@@ -53,7 +64,7 @@ impl FromStr for Fit {
         let t = s.trim().to_ascii_lowercase();
         Fit::ALL.into_iter().find(|f| f.name() == t).ok_or_else(|| {
             bad(format!(
-                "unknown fit '{s}': expected inside, cover, fill or contain"
+                "unknown fit '{s}': expected inside, cover, fill, contain or outside"
             ))
         })
     }
@@ -73,39 +84,45 @@ impl Default for Background {
 impl FromStr for Background {
     type Err = ParseError;
 
-    /// A colour as `--color` takes it (`#RRGGBB`, `#RGB`, a name), `#RRGGBBAA`, or `transparent`.
+    /// A CSS colour as `--color` takes it (a name, `#RRGGBB`, `#RGB`, `rgb()`), or one with
+    /// alpha: `#RRGGBBAA`, `rgba()`, `transparent`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim().to_ascii_lowercase();
-        if t == "transparent" || t == "none" {
-            return Ok(Background([0, 0, 0, 0]));
-        }
-        if let Some(&[r, g, b, a]) = hex_bytes(&t).as_deref() {
-            return Ok(Background([r, g, b, a]));
-        }
-        match t.parse::<Rgb>() {
-            Ok(Rgb([r, g, b])) => Ok(Background([r, g, b, 255])),
-            Err(_) => Err(bad(format!(
-                "'{s}': expected #RRGGBB, #RGB, #RRGGBBAA, a colour name such as white, or transparent"
-            ))),
-        }
+        colour::parse(s, true).map(Background)
     }
 }
 
-/// Checks that `fit` can work with `spec`: every mode but `inside` needs a box with both sides.
-pub fn check(spec: Option<&ResizeSpec>, fit: Fit) -> Result<(), ParseError> {
-    let boxed = matches!(
-        spec,
-        Some(ResizeSpec::Fit {
-            width: Some(_),
-            height: Some(_)
-        })
-    );
+/// Checks that `fit` and `enlarge` can work with `spec`: every mode but `inside` needs a box
+/// with both sides, and a suffix of the box ([`Suffix`]) must not contradict them.
+pub fn check(spec: Option<&ResizeSpec>, fit: Fit, enlarge: bool) -> Result<(), ParseError> {
+    if let Some(suffix) = spec.and_then(ResizeSpec::suffix) {
+        let (c, meaning) = (suffix.symbol(), suffix.meaning());
+        if !suffix.allows(fit) {
+            return Err(bad(format!(
+                "the resize suffix {c} ({meaning}) contradicts --fit {fit}: drop the suffix or the --fit"
+            )));
+        }
+        if suffix == Suffix::ShrinkOnly && enlarge {
+            return Err(bad(format!(
+                "the resize suffix {c} ({meaning}) contradicts --enlarge: drop one of them"
+            )));
+        }
+    }
+    let fit = effective(spec, fit, enlarge).0;
+    let boxed = matches!(spec.and_then(ResizeSpec::sides), Some((Some(_), Some(_))));
     if fit == Fit::Inside || boxed {
         return Ok(());
     }
     Err(bad(format!(
         "--fit {fit} needs a box with both sides: give --resize WxH (e.g. 320x320) or --resize N for an NxN square"
     )))
+}
+
+/// The fit and enlarging that apply: those configured, unless the box's suffix sets them.
+fn effective(spec: Option<&ResizeSpec>, fit: Fit, enlarge: bool) -> (Fit, bool) {
+    match spec.and_then(ResizeSpec::suffix) {
+        Some(suffix) => suffix.apply(fit, enlarge),
+        None => (fit, enlarge),
+    }
 }
 
 /// Horizontal and vertical anchors of `gravity` as 0, 0.5 or 1.
@@ -116,8 +133,9 @@ fn anchors(gravity: Gravity) -> (f64, f64) {
 
 /// The geometry of a `width × height` photo resized by `spec` with `fit`; `gravity` anchors the
 /// crop of `cover` and the picture inside the padding of `contain`. Without `enlarge`, `inside`,
-/// `cover` and `contain` never scale a photo up (`contain` still pads to the full box, `cover`
-/// then crops what fits); `fill` always stretches to exactly the box.
+/// `cover`, `contain` and `outside` never scale a photo up (`contain` still pads to the full
+/// box, `cover` then crops what fits); `fill` always stretches to exactly the box. A suffix of
+/// the box sets the fit and enlarging in place of `fit` and `enlarge` (see [`check`]).
 #[must_use]
 pub fn plan(
     spec: &ResizeSpec,
@@ -127,14 +145,11 @@ pub fn plan(
     width: u32,
     height: u32,
 ) -> Geometry {
-    let (bw, bh) = match (fit, *spec) {
-        (
-            Fit::Cover | Fit::Fill | Fit::Contain,
-            ResizeSpec::Fit {
-                width: Some(bw),
-                height: Some(bh),
-            },
-        ) => (bw.max(1), bh.max(1)),
+    let (fit, enlarge) = effective(Some(spec), fit, enlarge);
+    let (bw, bh) = match (fit, spec.sides()) {
+        (Fit::Cover | Fit::Fill | Fit::Contain | Fit::Outside, Some((Some(bw), Some(bh)))) => {
+            (bw.max(1), bh.max(1))
+        }
         _ => return Geometry::scaled(width, height, spec.target(width, height, enlarge)),
     };
     let (w, h) = (f64::from(width), f64::from(height));
@@ -142,6 +157,23 @@ pub fn plan(
     match fit {
         Fit::Inside => unreachable!("handled above"),
         Fit::Fill => Geometry::scaled(width, height, (bw, bh)),
+        Fit::Outside => {
+            let need = (f64::from(bw) / w).max(f64::from(bh) / h);
+            let s = if enlarge { need } else { need.min(1.0) };
+            if s == 1.0 {
+                return Geometry::identity(width, height);
+            }
+            // Scaled as asked, rounding must not leave a side short of its box.
+            let side = |len: f64, b: u32| {
+                let v = ((len * s).round() as u32).max(1);
+                if s == need {
+                    v.max(b)
+                } else {
+                    v
+                }
+            };
+            Geometry::scaled(width, height, (side(w, bw), side(h, bh)))
+        }
         Fit::Contain => {
             let scaled = spec.target(width, height, enlarge);
             let free = |outer: u32, inner: u32, f: f64| {
@@ -241,11 +273,98 @@ mod tests {
     fn modes_other_than_inside_need_a_full_box() {
         for spec in ["1920x", "x1080", "50%"] {
             let spec: ResizeSpec = spec.parse().unwrap();
-            assert!(check(Some(&spec), Fit::Cover).is_err());
-            assert!(check(Some(&spec), Fit::Inside).is_ok());
+            assert!(check(Some(&spec), Fit::Cover, false).is_err());
+            assert!(check(Some(&spec), Fit::Outside, false).is_err());
+            assert!(check(Some(&spec), Fit::Inside, false).is_ok());
         }
-        assert!(check(Some(&"320".parse().unwrap()), Fit::Cover).is_ok());
-        assert!(check(None, Fit::Contain).is_err());
+        assert!(check(Some(&"320".parse().unwrap()), Fit::Cover, false).is_ok());
+        assert!(check(None, Fit::Contain, false).is_err());
+        let e = check(Some(&"1920x>".parse().unwrap()), Fit::Cover, false).unwrap_err();
+        assert!(
+            e.0.starts_with("--fit cover needs a box with both sides"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn outside_covers_the_box_uncropped_and_never_enlarges_unless_asked() {
+        // Landscape into a square: the height fits, the width is larger; nothing cropped.
+        let g = geo("100x100", Fit::Outside, "center", false, 400, 200);
+        assert_eq!(g, Geometry::scaled(400, 200, (200, 100)));
+        let g = geo("100x100", Fit::Outside, "top-left", false, 200, 400);
+        assert_eq!(g, Geometry::scaled(200, 400, (100, 200)));
+        // A wide box: the width decides.
+        let g = geo("300x100", Fit::Outside, "center", false, 400, 300);
+        assert_eq!((g.scaled, g.canvas), ((300, 225), (300, 225)));
+        // Rounding never leaves a side short of the box: 1000x333 into 100x100 is 300.3x100.
+        let g = geo("100x100", Fit::Outside, "center", false, 1000, 333);
+        assert_eq!(g.scaled, (300, 100));
+        let g = geo("128x128", Fit::Outside, "center", false, 1001, 999);
+        assert!(g.scaled.0 >= 128 && g.scaled.1 >= 128, "{:?}", g.scaled);
+        // Small photos stay as they are without enlarge, and grow to cover the box with it.
+        let g = geo("100x100", Fit::Outside, "center", false, 80, 40);
+        assert_eq!(g, Geometry::identity(80, 40));
+        let g = geo("100x100", Fit::Outside, "center", true, 80, 40);
+        assert_eq!(g.canvas, (200, 100));
+        // A photo already just covering the box is left alone.
+        let g = geo("100x100", Fit::Outside, "center", false, 150, 100);
+        assert_eq!(g, Geometry::identity(150, 100));
+        assert_eq!("OUTSIDE".parse(), Ok(Fit::Outside));
+    }
+
+    #[test]
+    fn suffixes_choose_the_fit_and_enlarging() {
+        let g = geo("100x100^", Fit::Inside, "center", false, 400, 200);
+        assert_eq!(g.canvas, (200, 100), "^ is outside");
+        let g = geo("100x50!", Fit::Inside, "center", false, 40, 30);
+        assert_eq!(g.canvas, (100, 50), "! is fill");
+        let g = geo("100x100>", Fit::Cover, "center", false, 80, 40);
+        assert_eq!(g.canvas, (80, 40), "> keeps the small photo");
+        let g = geo("100x100<", Fit::Inside, "center", false, 40, 20);
+        assert_eq!(g.canvas, (100, 50), "< enlarges without --enlarge");
+        let g = geo("100x100<", Fit::Inside, "center", false, 400, 200);
+        assert_eq!(g, Geometry::identity(400, 200), "< never shrinks");
+    }
+
+    #[test]
+    fn a_suffix_that_contradicts_the_fit_or_enlarge_is_refused() {
+        let check_str = |spec: &str, fit, enlarge| {
+            check(Some(&spec.parse().unwrap()), fit, enlarge).map_err(|e| e.0)
+        };
+        let e = check_str("1920x1080!", Fit::Cover, false).unwrap_err();
+        assert_eq!(
+            e,
+            "the resize suffix ! (exactly the box, as --fit fill) contradicts --fit cover: drop the suffix or the --fit"
+        );
+        let e = check_str("1920x1080^", Fit::Contain, false).unwrap_err();
+        assert!(
+            e.contains("^ (cover the box uncropped, as --fit outside) contradicts --fit contain"),
+            "{e}"
+        );
+        let e = check_str("1920x1080<", Fit::Cover, false).unwrap_err();
+        assert!(
+            e.contains("< (enlarge only) contradicts --fit cover"),
+            "{e}"
+        );
+        let e = check_str("1920x1080>", Fit::Fill, false).unwrap_err();
+        assert!(e.contains("contradicts --fit fill"), "{e}");
+        let e = check_str("1920x1080>", Fit::Inside, true).unwrap_err();
+        assert_eq!(
+            e,
+            "the resize suffix > (shrink only) contradicts --enlarge: drop one of them"
+        );
+        // The mode a suffix sets, or inside (the default), is no contradiction.
+        for (spec, fit) in [
+            ("1920x1080!", Fit::Fill),
+            ("1920x1080!", Fit::Inside),
+            ("1920x1080^", Fit::Outside),
+            ("1920x1080>", Fit::Cover),
+            ("1920x1080>", Fit::Contain),
+            ("1920x1080<", Fit::Inside),
+        ] {
+            assert_eq!(check_str(spec, fit, false), Ok(()), "{spec} {fit}");
+        }
+        assert_eq!(check_str("1920x1080^", Fit::Inside, true), Ok(()));
     }
 
     #[test]
@@ -255,6 +374,11 @@ mod tests {
         assert_eq!("black".parse(), Ok(Background([0, 0, 0, 255])));
         assert_eq!("#fff".parse(), Ok(Background([255, 255, 255, 255])));
         assert!("#12345".parse::<Background>().is_err());
+        assert_eq!(
+            "rgba(255, 0, 0, 50%)".parse(),
+            Ok(Background([255, 0, 0, 128]))
+        );
+        assert_eq!("none".parse(), Ok(Background([0, 0, 0, 0])));
         assert_eq!("COVER".parse(), Ok(Fit::Cover));
         assert!("crop".parse::<Fit>().is_err());
     }

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod colour;
 mod filters;
 mod fit;
 mod output;
@@ -21,10 +22,10 @@ pub use filters::{FilterSpec, FILTER_NAMES};
 pub use fit::{check as check_fit, plan as plan_geometry, Background, Fit, Geometry};
 pub use output::{Chroma, Format, MetadataMode, OutputSpec, AVIF_BUILT};
 pub use parse::{
-    parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
+    parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity, parse_pixels,
     parse_png_level, parse_quality, parse_size, ParseError,
 };
-pub use resize::ResizeSpec;
+pub use resize::{ResizeSpec, Suffix};
 pub use select::{OnExists, Selection, Shard};
 pub use template::{utc_date, TemplateValues, TextTemplate};
 pub use watermark::{parse_scale, FontSize, Gravity, Rgb, WatermarkSpec};
@@ -40,7 +41,8 @@ pub struct Config {
     pub inputs: Vec<PathBuf>,
     /// Folder the results go to; the input tree is mirrored below it. Default `output`.
     pub output_dir: PathBuf,
-    /// How to resize; `None` keeps the size. Default: none.
+    /// How to resize; `None` keeps the size. A box with an ImageMagick suffix
+    /// ([`ResizeSpec::Suffixed`]) sets `fit` and `enlarge` itself. Default: none.
     pub resize: Option<ResizeSpec>,
     /// Allow resizing up when the photo is smaller than the target. Default `false`.
     pub enlarge: bool,
@@ -49,7 +51,8 @@ pub struct Config {
     /// times (at 1/2) or twice (at 1/4 and 1/8) the pixels the resize needs on both axes. Default
     /// `true`; `false` decodes every pixel, for outputs exactly as a full decode gives them.
     pub shrink_on_load: bool,
-    /// How the photo fits the resize box. Default [`Fit::Inside`].
+    /// How the photo fits the resize box (unless the box's suffix sets it). Default
+    /// [`Fit::Inside`].
     pub fit: Fit,
     /// Anchor of the `cover` crop and of the picture in the `contain` padding. Default centre.
     pub gravity: Gravity,
@@ -79,8 +82,8 @@ pub struct Config {
     pub queue_capacity: Option<usize>,
     /// Stop the batch at the first failure (the rest is reported as cancelled). Default `false`.
     pub fail_fast: bool,
-    /// Refuse images with more pixels than this, checked from the header before decoding.
-    /// Default 268,402,689 (16383 × 16383), like sharp.
+    /// Refuse images with more pixels than this, checked from the header before decoding; 0
+    /// means no limit, as in sharp. Default 268,402,689 (16383 × 16383), like sharp.
     pub max_pixels: u64,
     /// Refuse files larger than this many bytes before reading them, so a huge file that is not
     /// a photo (a video named `.jpg`) costs no memory. Default 2 GiB, more than any photo needs.
@@ -147,6 +150,16 @@ impl Config {
 }
 
 impl Config {
+    /// The pixel limit decoding applies: [`Config::max_pixels`], with 0 (no limit) as the
+    /// largest count.
+    #[must_use]
+    pub fn pixel_limit(&self) -> u64 {
+        match self.max_pixels {
+            0 => u64::MAX,
+            n => n,
+        }
+    }
+
     /// The size of the output of an upright `width` × `height` photo: what `{width}` and
     /// `{height}` in [`Config::name_template`] become. The resize stage makes exactly this size.
     #[must_use]

@@ -20,12 +20,24 @@ pub(crate) fn bad(msg: impl Into<String>) -> ParseError {
     ParseError(msg.into())
 }
 
-/// Parses `0..=1` opacity.
+/// Parses an opacity: a number from 0 to 1 or a percentage (`0.5`, `50%`).
 pub fn parse_opacity(s: &str) -> Result<f32, ParseError> {
-    match s.trim().parse::<f32>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(bad(format!("'{s}': expected a number from 0 to 1"))),
-    }
+    fraction(s).ok_or_else(|| {
+        bad(format!(
+            "'{s}': expected an opacity from 0 to 1 (0 invisible, 1 opaque), or a percentage such as 50%"
+        ))
+    })
+}
+
+/// A fraction from 0 to 1, written as one (`0.25`) or as a percentage (`25%`).
+pub(crate) fn fraction(s: &str) -> Option<f32> {
+    let t = s.trim();
+    let (num, scale) = match t.strip_suffix('%') {
+        Some(p) => (p.trim(), 100.0),
+        None => (t, 1.0),
+    };
+    let v = num.parse::<f32>().ok()? / scale;
+    (0.0..=1.0).contains(&v).then_some(v)
 }
 
 /// Parses a JPEG quality `1..=100`.
@@ -110,6 +122,48 @@ pub fn parse_size(s: &str) -> Result<u64, ParseError> {
     }
 }
 
+/// Parses a pixel count: `268402689`, `24e6`, `2.5e7`, `50M` (a million pixels: megapixels are
+/// decimal), `50MP`, `500k`; `_` may group digits. `0` is kept: it means no limit.
+pub fn parse_pixels(s: &str) -> Result<u64, ParseError> {
+    let err = |why: &str| {
+        bad(format!(
+            "'{s}': {why}expected a pixel count such as 24000000, 24e6 or 24M (megapixels), or 0 for no limit"
+        ))
+    };
+    let t = s.trim().replace('_', "").to_ascii_lowercase();
+    let t = t
+        .strip_suffix('p')
+        .filter(|t| t.ends_with(['k', 'm', 'g']))
+        .unwrap_or(&t);
+    let (num, unit) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1e3),
+        Some('m') => (&t[..t.len() - 1], 1e6),
+        Some('g') => (&t[..t.len() - 1], 1e9),
+        _ => (t, 1.0),
+    };
+    let num = num.trim();
+    if let (Ok(v), 1.0) = (num.parse::<u64>(), unit) {
+        return Ok(v);
+    }
+    // Digits, a point and an exponent only: no `inf`, `nan` or sign.
+    if num.is_empty()
+        || !num
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == 'e')
+    {
+        return Err(err(""));
+    }
+    let v = num.parse::<f64>().map_err(|_| err(""))? * unit;
+    let whole = v.round();
+    if !(whole.is_finite() && whole < 1.8e19) {
+        return Err(err("too large; "));
+    }
+    if (v - whole).abs() > 1e-9 * whole.max(1.0) {
+        return Err(err("a pixel count is a whole number; "));
+    }
+    Ok(whole as u64)
+}
+
 /// Parses a duration such as `30s`, `500ms` or `2m`.
 pub fn parse_duration(s: &str) -> Result<Duration, ParseError> {
     let t = s.trim();
@@ -152,8 +206,57 @@ mod tests {
     }
 
     #[test]
+    fn opacity_is_a_fraction_or_a_percentage() {
+        assert_eq!(parse_opacity("0.5"), Ok(0.5));
+        assert_eq!(parse_opacity("50%"), Ok(0.5));
+        assert_eq!(parse_opacity(" 100 % "), Ok(1.0));
+        assert_eq!(parse_opacity("0%"), Ok(0.0));
+        for bad in ["1.5", "150%", "-1%", "%", "half", "NaN", "inf", ""] {
+            let e = parse_opacity(bad).unwrap_err().0;
+            assert_eq!(
+                e,
+                format!("'{bad}': expected an opacity from 0 to 1 (0 invisible, 1 opaque), or a percentage such as 50%")
+            );
+        }
+    }
+
+    #[test]
+    fn pixel_counts_take_exponents_and_megapixels_and_0_for_no_limit() {
+        assert_eq!(parse_pixels("268402689"), Ok(268_402_689));
+        assert_eq!(parse_pixels("268_402_689"), Ok(268_402_689));
+        assert_eq!(parse_pixels("0"), Ok(0));
+        assert_eq!(parse_pixels("1e6"), Ok(1_000_000));
+        assert_eq!(parse_pixels("24e6"), Ok(24_000_000));
+        assert_eq!(parse_pixels("2.5e7"), Ok(25_000_000));
+        assert_eq!(parse_pixels("50M"), Ok(50_000_000));
+        assert_eq!(parse_pixels("50mp"), Ok(50_000_000));
+        assert_eq!(parse_pixels("1.5M"), Ok(1_500_000));
+        assert_eq!(parse_pixels("500k"), Ok(500_000));
+        assert_eq!(parse_pixels("0.1M"), Ok(100_000));
+        let msg =
+            "expected a pixel count such as 24000000, 24e6 or 24M (megapixels), or 0 for no limit";
+        for bad in [
+            "", "-1", "M", "1e", "inf", "nan", "ten", "5x", "1p", "-1e6", "+5M",
+        ] {
+            assert_eq!(
+                parse_pixels(bad),
+                Err(ParseError(format!("'{bad}': {msg}")))
+            );
+        }
+        assert_eq!(
+            parse_pixels("1.5"),
+            Err(ParseError(format!(
+                "'1.5': a pixel count is a whole number; {msg}"
+            )))
+        );
+        assert_eq!(
+            parse_pixels("1e300"),
+            Err(ParseError(format!("'1e300': too large; {msg}")))
+        );
+    }
+
+    #[test]
     fn numbers_and_durations_parse() {
-        assert!(parse_opacity("1.5").is_err());
         assert!(parse_quality("0").is_err());
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use super::parse::{bad, parse_font_size, ParseError};
+use super::colour;
+use super::parse::{bad, fraction, parse_font_size, ParseError};
 
 /// Where a watermark sits on the photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,63 +100,37 @@ pub struct Rgb(pub [u8; 3]);
 impl FromStr for Rgb {
     type Err = ParseError;
 
-    /// `#RRGGBB`, `#RGB` or one of `white`, `black`, `red`, `green`, `blue`, `yellow`, `gray`.
+    /// A CSS colour, opaque: a name (`white`, `rebeccapurple`), `#RRGGBB`, `#RGB`,
+    /// `rgb(255, 128, 0)` or `rgb(100% 50% 0%)`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim().to_ascii_lowercase();
-        let named = match t.as_str() {
-            "white" => Some([255, 255, 255]),
-            "black" => Some([0, 0, 0]),
-            "red" => Some([255, 0, 0]),
-            "green" => Some([0, 128, 0]),
-            "blue" => Some([0, 0, 255]),
-            "yellow" => Some([255, 255, 0]),
-            "gray" | "grey" => Some([128, 128, 128]),
-            _ => None,
-        };
-        if let Some(c) = named {
-            return Ok(Rgb(c));
-        }
-        match hex_bytes(&t).as_deref() {
-            Some(&[r, g, b]) => Ok(Rgb([r, g, b])),
-            _ => Err(bad(format!(
-                "'{s}': expected #RRGGBB, #RGB or a colour name such as white"
-            ))),
-        }
+        let [r, g, b, _] = colour::parse(s, false)?;
+        Ok(Rgb([r, g, b]))
     }
 }
 
-/// The bytes a hex colour spells (`#` optional): three digits stand for six (`#f80` is
-/// `#ff8800`), otherwise every two digits are a byte. `None` unless every character is a digit.
-pub(crate) fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    let hex = text.strip_prefix('#').unwrap_or(text);
-    let digits: Vec<u8> = hex
-        .chars()
-        .map(|c| c.to_digit(16).map(|d| d as u8))
-        .collect::<Option<_>>()?;
-    match digits.len() {
-        3 => Some(digits.iter().map(|d| d * 17).collect()),
-        n if n > 0 && n % 2 == 0 => Some(digits.chunks(2).map(|p| p[0] * 16 + p[1]).collect()),
-        _ => None,
-    }
-}
-
-/// The watermark: a text or an image.
+/// The watermark: a text, an image, or both (a logo with a credit line).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatermarkSpec {
     /// The text; `\n` starts a new line; `{filename}`, `{stem}`, `{date}` and `{exif:TAG}` are
-    /// filled in per photo (`{{` and `}}` for braces). Unused (and empty) for an image watermark.
+    /// filled in per photo (`{{` and `}}` for braces). Empty for an image alone.
     pub text: String,
-    /// An image drawn instead of a text (a PNG's alpha is respected). Default: none.
+    /// An image drawn as well as the text, or alone when the text is empty (a PNG's alpha is
+    /// respected). Default: none.
     pub image: Option<PathBuf>,
+    /// Where the image goes when there is a text too; `None` (or `gravity`) stacks the two at
+    /// `gravity`, the image above the text, a quarter of an em apart. Unused when tiled: the
+    /// stack is tiled. Default: none.
+    pub image_gravity: Option<Gravity>,
     /// Width of the image watermark as a fraction of the photo's width (`0.15`); `None` keeps
     /// the image's own size. Default: none.
     pub scale: Option<f32>,
     /// A TrueType/OpenType font file; `None` uses the bundled DejaVu Sans.
     pub font: Option<PathBuf>,
-    /// Font size in pixels. Default 36.
+    /// Font size in pixels: the em size, as ImageMagick's `-pointsize`, Pango and CSS mean it
+    /// (capitals of DejaVu Sans are about 0.73 em tall). Default 36.
     pub font_size: f32,
-    /// Font size as a percentage of the photo's shorter side (`3.0` for 3%), rounded to whole
-    /// pixels; when set, `font_size` is unused. Default: none.
+    /// Font size (the em, as `font_size`) as a percentage of the photo's shorter side (`3.0` for
+    /// 3%), rounded to whole pixels; when set, `font_size` is unused. Default: none.
     pub font_size_percent: Option<f32>,
     /// Repeat the mark across the whole photo in staggered rows; `gravity` is then unused.
     /// Default `false`.
@@ -176,6 +151,7 @@ impl WatermarkSpec {
         WatermarkSpec {
             text: text.into(),
             image: None,
+            image_gravity: None,
             scale: None,
             font: None,
             font_size: 36.0,
@@ -188,7 +164,7 @@ impl WatermarkSpec {
         }
     }
 
-    /// An image watermark from `path`, with the defaults above.
+    /// An image watermark from `path` (no text), with the defaults above.
     pub fn image(path: impl Into<PathBuf>) -> Self {
         WatermarkSpec {
             image: Some(path.into()),
@@ -226,12 +202,13 @@ impl FromStr for FontSize {
     }
 }
 
-/// Parses a watermark scale: a fraction of the photo's width above 0 and at most 1.
+/// Parses a watermark scale: a fraction of the photo's width above 0 and at most 1, or a
+/// percentage (`0.15`, `15%`).
 pub fn parse_scale(s: &str) -> Result<f32, ParseError> {
-    match s.trim().parse::<f32>() {
-        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+    match fraction(s) {
+        Some(v) if v > 0.0 => Ok(v),
         _ => Err(bad(format!(
-            "'{s}': expected a fraction of the photo's width above 0 and at most 1, such as 0.15"
+            "'{s}': expected a fraction of the photo's width above 0 and at most 1, such as 0.15 or 15%"
         ))),
     }
 }
@@ -246,11 +223,23 @@ mod tests {
         assert_eq!("#fff".parse(), Ok(Rgb([255, 255, 255])));
         assert_eq!("white".parse(), Ok(Rgb([255, 255, 255])));
         assert!("#ff80".parse::<Rgb>().is_err());
+        assert_eq!("rgb(255 128 0)".parse(), Ok(Rgb([255, 128, 0])));
+        assert_eq!("RebeccaPurple".parse(), Ok(Rgb([102, 51, 153])));
         assert!("#gg0000".parse::<Rgb>().is_err());
         assert_eq!("bottom-right".parse(), Ok(Gravity::BottomRight));
         assert_eq!("CENTER".parse(), Ok(Gravity::Center));
         assert!("middle-left".parse::<Gravity>().is_err());
         assert_eq!(Gravity::TopLeft.cells(), (0, 0));
         assert_eq!(Gravity::Bottom.cells(), (1, 2));
+    }
+
+    #[test]
+    fn a_watermark_scale_is_a_fraction_or_a_percentage() {
+        assert_eq!(parse_scale("0.15"), Ok(0.15));
+        assert_eq!(parse_scale("15%"), Ok(0.15));
+        for bad in ["0", "0%", "1.5", "200%", "wide"] {
+            let e = parse_scale(bad).unwrap_err().0;
+            assert!(e.contains("such as 0.15 or 15%"), "{bad}: {e}");
+        }
     }
 }

@@ -265,8 +265,14 @@ mod tests {
             .unwrap()
             .contains("lossless JPEG (SOF3)"));
         assert_eq!(unsupported_jpeg(&jpeg(0xC9, 8)), None, "arithmetic");
-        assert_eq!(unsupported_jpeg(&jpeg(0xCA, 8)), None, "progressive arithmetic");
-        assert!(unsupported_jpeg(&jpeg(0xC9, 12)).unwrap().contains("12-bit"));
+        assert_eq!(
+            unsupported_jpeg(&jpeg(0xCA, 8)),
+            None,
+            "progressive arithmetic"
+        );
+        assert!(unsupported_jpeg(&jpeg(0xC9, 12))
+            .unwrap()
+            .contains("12-bit"));
         assert!(unsupported_jpeg(&jpeg(0xC5, 8))
             .unwrap()
             .contains("hierarchical"));

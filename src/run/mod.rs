@@ -143,7 +143,7 @@ fn wire<'s>(
         enlarge: config.enlarge,
     };
     let loaded = g.stage(found, load, single, || load::Load {
-        max_pixels: config.max_pixels,
+        max_pixels: config.pixel_limit(),
         max_file_size: config.max_file_size,
         lenient: config.lenient,
         output: config.output,
@@ -178,8 +178,6 @@ struct Setup {
 /// Checks the options, plans every output, creates the output folder, removes stale temporary
 /// files of this run's outputs, and prepares the watermark.
 fn prepare(config: &Config) -> Result<Setup, Error> {
-    crate::config::check_fit(config.resize.as_ref(), config.fit)
-        .map_err(|e| Error::Invalid(e.0))?;
     let discover::Plan { jobs, skipped } = discover::plan(config)?;
     if !config.in_place {
         std::fs::create_dir_all(&config.output_dir).map_err(|source| Error::OutputDir {

@@ -59,6 +59,9 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     }
     crate::config::parse_name_template(&config.name_template)
         .map_err(|e| Error::Invalid(format!("--name {e}")))?;
+    // Here, not when the run starts, so that --dry-run refuses what a run would.
+    crate::config::check_fit(config.resize.as_ref(), config.fit, config.enlarge)
+        .map_err(|e| Error::Invalid(e.0))?;
     let include = globs(&config.select.include)?;
     let exclude = globs(&config.select.exclude)?;
     let output_canon = resolve(&config.output_dir);

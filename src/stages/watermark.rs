@@ -1,9 +1,10 @@
-//! `watermark`: a text or an image blended into each photo, at its gravity or tiled.
+//! `watermark`: a text, an image, or both, blended into each photo, at its gravity or tiled.
 //!
 //! The font and the image are loaded once per run. Text is rasterized, and an image scaled, per
 //! distinct (text, size) and kept in a small cache: a fixed watermark is made once per run, one
 //! with placeholders or a size relative to the photo once per distinct value. Output depends only
-//! on the photo and the options, never on what the cache held.
+//! on the photo and the options, never on what the cache held. A text and an image together
+//! are one stage's work too: two pieces placed by [`layout`].
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -21,80 +22,80 @@ use crate::pipeline::{Frame, Stage};
 use crate::stage_name::StageName;
 use crate::stages::mark_text::MarkText;
 
-/// What is drawn.
+/// A watermark's text, in its font.
 #[derive(Debug, Clone)]
-pub enum Mark {
-    /// A text in a font.
-    Text {
-        /// The font.
-        font: FontArc,
-        /// The text with its placeholders.
-        text: Arc<MarkText>,
-    },
-    /// An RGBA image at its own size.
-    Image {
-        /// The pixels (straight alpha).
-        image: Arc<Raster>,
-        /// Whether every pixel is grey, so a grey photo can stay grey.
-        grey: bool,
-    },
+pub struct TextMark {
+    /// The font.
+    pub font: FontArc,
+    /// The text with its placeholders.
+    pub text: Arc<MarkText>,
 }
 
-/// A watermark ready to blend: the spec, and the font or image it draws.
+/// A watermark's image, at its own size.
+#[derive(Debug, Clone)]
+pub struct ImageMark {
+    /// The pixels (straight alpha, RGBA).
+    pub image: Arc<Raster>,
+    /// Whether every pixel is grey, so a grey photo can stay grey.
+    pub grey: bool,
+}
+
+/// A watermark ready to blend: the spec, and the text, the image or both that it draws.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// What the user asked for.
     pub spec: WatermarkSpec,
-    /// The font and text, or the image.
-    pub mark: Mark,
+    /// The text in its font, when the watermark has one.
+    pub text: Option<TextMark>,
+    /// The image, when the watermark has one.
+    pub image: Option<ImageMark>,
 }
 
 impl Prepared {
-    /// The text template when the watermark is a text whose placeholders differ per photo:
+    /// The text template when the watermark has a text whose placeholders differ per photo:
     /// `load` fills it in.
     #[must_use]
     pub fn per_photo_text(&self) -> Option<Arc<MarkText>> {
-        match &self.mark {
-            Mark::Text { text, .. } if !text.template.is_constant() => Some(text.clone()),
-            _ => None,
-        }
+        self.text
+            .as_ref()
+            .filter(|t| !t.text.template.is_constant())
+            .map(|t| t.text.clone())
     }
 }
 
-/// Loads the font or the image and checks the text; any problem is a setup error.
+/// Loads the font and the image and checks the text; any problem is a setup error.
 pub fn prepare(spec: &WatermarkSpec) -> Result<Prepared, Error> {
-    let mark = match &spec.image {
+    let image = match &spec.image {
         Some(path) => {
-            if !spec.text.is_empty() {
-                return Err(Error::Invalid(
-                    "a watermark is a text or an image, not both: give --watermark or --watermark-image".into(),
-                ));
-            }
             let image = load_image(path)?;
             let grey = image
                 .data
                 .chunks_exact(4)
                 .all(|p| p[0] == p[1] && p[1] == p[2]);
-            Mark::Image {
+            Some(ImageMark {
                 image: Arc::new(image),
                 grey,
-            }
+            })
         }
-        None => {
-            let template: TextTemplate = spec
-                .text
-                .parse()
-                .map_err(|e: crate::config::ParseError| Error::Invalid(e.0))?;
-            let text = MarkText::new(template).map_err(Error::Invalid)?;
-            Mark::Text {
-                font: load_font(spec.font.as_deref())?,
-                text: Arc::new(text),
-            }
-        }
+        None => None,
+    };
+    let text = if spec.text.is_empty() && image.is_some() {
+        None
+    } else {
+        let template: TextTemplate = spec
+            .text
+            .parse()
+            .map_err(|e: crate::config::ParseError| Error::Invalid(e.0))?;
+        let text = MarkText::new(template).map_err(Error::Invalid)?;
+        Some(TextMark {
+            font: load_font(spec.font.as_deref())?,
+            text: Arc::new(text),
+        })
     };
     Ok(Prepared {
         spec: spec.clone(),
-        mark,
+        text,
+        image,
     })
 }
 
@@ -191,6 +192,82 @@ pub fn tile_positions(margin: u32, width: u32, height: u32, mark: (u32, u32)) ->
     out
 }
 
+/// One piece of a watermark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece {
+    /// The text.
+    Text,
+    /// The image.
+    Image,
+}
+
+/// A piece and its width and height.
+type PieceSize = (Piece, (u32, u32));
+
+/// Where every piece goes on a `width × height` photo: `(piece, x, y)` of its top-left corner,
+/// for the sizes the pieces have (`None`: the watermark has no such piece).
+///
+/// One piece, or both with no `image_gravity` of their own, form a block: the image above the
+/// text, `gap` pixels apart, lined up at the gravity's side (centred when tiled), the block
+/// placed at the gravity or tiled. With another `image_gravity` (and no tiling) the image is
+/// placed there on its own.
+#[must_use]
+pub fn layout(
+    spec: &WatermarkSpec,
+    width: u32,
+    height: u32,
+    text: Option<(u32, u32)>,
+    image: Option<(u32, u32)>,
+    gap: u32,
+) -> Vec<(Piece, i64, i64)> {
+    let pieces = [(Piece::Image, image), (Piece::Text, text)];
+    let pieces = pieces.iter().filter_map(|&(p, size)| size.map(|s| (p, s)));
+    let apart = spec.image_gravity.filter(|_| !spec.tile && text.is_some());
+    let mut groups: Vec<(Gravity, Vec<PieceSize>)> = Vec::new();
+    for (piece, size) in pieces {
+        let gravity = match (piece, apart) {
+            (Piece::Image, Some(g)) => g,
+            _ => spec.gravity,
+        };
+        match groups.iter_mut().find(|(g, _)| *g == gravity) {
+            Some((_, members)) => members.push((piece, size)),
+            None => groups.push((gravity, vec![(piece, size)])),
+        }
+    }
+    let mut out = Vec::new();
+    for (gravity, members) in groups {
+        let block_w = members.iter().map(|(_, s)| s.0).max().unwrap_or(0);
+        let block_h = members.iter().map(|(_, s)| s.1).sum::<u32>()
+            + gap * (members.len() as u32).saturating_sub(1);
+        let corners = if spec.tile {
+            tile_positions(spec.margin, width, height, (block_w, block_h))
+        } else {
+            vec![position(
+                gravity,
+                spec.margin,
+                width,
+                height,
+                (block_w, block_h),
+            )]
+        };
+        let cell = if spec.tile { 1 } else { gravity.cells().0 };
+        for (x, y) in corners {
+            let mut top = y;
+            for &(piece, (w, h)) in &members {
+                let free = i64::from(block_w - w);
+                let left = match cell {
+                    0 => 0,
+                    1 => free / 2,
+                    _ => free,
+                };
+                out.push((piece, x + left, top));
+                top += i64::from(h + gap);
+            }
+        }
+    }
+    out
+}
+
 /// A rasterized text or a scaled image.
 enum Overlay {
     Mask(Mask),
@@ -206,10 +283,17 @@ impl Overlay {
     }
 }
 
-/// Overlays made so far, by (text, size in pixels); cleared when full.
+/// What an overlay was made from: a text at a size in pixels (its bits), or the image's width.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Text(String, u32),
+    Image(u32),
+}
+
+/// Overlays made so far; cleared when full.
 #[derive(Default)]
 pub struct Cache {
-    made: HashMap<(String, u32), Arc<Overlay>>,
+    made: HashMap<Key, Arc<Overlay>>,
     resizer: Resizer,
 }
 
@@ -244,50 +328,55 @@ fn font_px(spec: &WatermarkSpec, width: u32, height: u32) -> f32 {
 }
 
 impl Cache {
-    fn get(&mut self, p: &Prepared, text: Option<String>, width: u32, height: u32) -> Arc<Overlay> {
-        let spec = &p.spec;
-        let key = match &p.mark {
-            Mark::Text { text: t, .. } => (
-                text.unwrap_or_else(|| t.template.literal()),
-                font_px(spec, width, height).to_bits(),
-            ),
-            Mark::Image { image, .. } => {
-                let w = spec
-                    .scale
-                    .map_or(image.width, |s| ((s * width as f32).round() as u32).max(1));
-                (String::new(), w)
-            }
-        };
+    /// The overlay for `key`, made by `make` unless it is kept.
+    fn get(&mut self, key: Key, make: impl FnOnce(&mut Resizer) -> Overlay) -> Arc<Overlay> {
         if let Some(o) = self.made.get(&key) {
             return o.clone();
         }
-        let overlay = match &p.mark {
-            Mark::Text { font, .. } => {
-                let align = match (spec.tile, spec.gravity.cells().0) {
-                    (true, _) | (false, 1) => Align::Center,
-                    (false, 0) => Align::Left,
-                    _ => Align::Right,
-                };
-                Overlay::Mask(rasterize(font, &key.0, f32::from_bits(key.1), align))
-            }
-            Mark::Image { image, .. } => {
-                let w = key.1;
-                if w == image.width {
-                    Overlay::Image(Raster::clone(image))
-                } else {
-                    let h = ((u64::from(image.height) * u64::from(w) + u64::from(image.width) / 2)
-                        / u64::from(image.width))
-                    .max(1) as u32;
-                    Overlay::Image(self.resizer.resize(image, w, h))
-                }
-            }
-        };
+        let overlay = Arc::new(make(&mut self.resizer));
         if self.made.len() >= CACHE_ENTRIES {
             self.made.clear();
         }
-        let overlay = Arc::new(overlay);
         self.made.insert(key, overlay.clone());
         overlay
+    }
+
+    /// The text (`filled` for this photo, else the constant text) rasterized at its size.
+    fn text(
+        &mut self,
+        spec: &WatermarkSpec,
+        mark: &TextMark,
+        filled: Option<String>,
+        px: f32,
+    ) -> Arc<Overlay> {
+        let text = filled.unwrap_or_else(|| mark.text.template.literal());
+        let align = match (spec.tile, spec.gravity.cells().0) {
+            (true, _) | (false, 1) => Align::Center,
+            (false, 0) => Align::Left,
+            _ => Align::Right,
+        };
+        let key = Key::Text(text.clone(), px.to_bits());
+        self.get(key, |_| {
+            Overlay::Mask(rasterize(&mark.font, &text, px, align))
+        })
+    }
+
+    /// The image at the width `spec.scale` gives it on a photo `width` wide.
+    fn image(&mut self, spec: &WatermarkSpec, mark: &ImageMark, width: u32) -> Arc<Overlay> {
+        let image = &mark.image;
+        let w = spec
+            .scale
+            .map_or(image.width, |s| ((s * width as f32).round() as u32).max(1));
+        self.get(Key::Image(w), |resizer| {
+            if w == image.width {
+                Overlay::Image(Raster::clone(image))
+            } else {
+                let h = ((u64::from(image.height) * u64::from(w) + u64::from(image.width) / 2)
+                    / u64::from(image.width))
+                .max(1) as u32;
+                Overlay::Image(resizer.resize(image, w, h))
+            }
+        })
     }
 }
 
@@ -300,35 +389,41 @@ impl Stage for Watermark {
         };
         let spec = &p.spec;
         let mut img = frame.image.take().expect("frame has an image after load");
-        let overlay = self
-            .cache
-            .get(p, frame.mark_text.take(), img.width, img.height);
-        let size = overlay.size();
-        let at = if spec.tile {
-            tile_positions(spec.margin, img.width, img.height, size)
-        } else {
-            vec![position(
-                spec.gravity,
-                spec.margin,
-                img.width,
-                img.height,
-                size,
-            )]
-        };
-        let grey_mark = match &p.mark {
-            Mark::Text { .. } => {
-                let c = spec.color.0;
-                c[0] == c[1] && c[1] == c[2]
-            }
-            Mark::Image { grey, .. } => *grey,
-        };
-        if img.layout == Layout::Gray && !grey_mark {
+        let px = font_px(spec, img.width, img.height);
+        let filled = frame.mark_text.take();
+        let text = p
+            .text
+            .as_ref()
+            .map(|t| self.cache.text(spec, t, filled, px));
+        let image = p
+            .image
+            .as_ref()
+            .map(|i| self.cache.image(spec, i, img.width));
+        // The image and the text of a block are a quarter of an em apart.
+        let gap = (px / 4.0).round() as u32;
+        let at = layout(
+            spec,
+            img.width,
+            img.height,
+            text.as_ref().map(|o| o.size()),
+            image.as_ref().map(|o| o.size()),
+            gap,
+        );
+        let c = spec.color.0;
+        let grey_text = p.text.is_none() || (c[0] == c[1] && c[1] == c[2]);
+        let grey_image = p.image.as_ref().is_none_or(|i| i.grey);
+        if img.layout == Layout::Gray && !(grey_text && grey_image) {
             img = img.to_color();
         }
-        for (x, y) in at {
-            match &*overlay {
-                Overlay::Mask(mask) => blend_mask(&mut img, mask, x, y, spec.color.0, spec.opacity),
-                Overlay::Image(mark) => blend_image(&mut img, mark, x, y, spec.opacity),
+        for (piece, x, y) in at {
+            let overlay = match piece {
+                Piece::Text => text.as_deref(),
+                Piece::Image => image.as_deref(),
+            };
+            match overlay {
+                Some(Overlay::Mask(mask)) => blend_mask(&mut img, mask, x, y, c, spec.opacity),
+                Some(Overlay::Image(mark)) => blend_image(&mut img, mark, x, y, spec.opacity),
+                None => {}
             }
         }
         frame.image = Some(img);
@@ -349,6 +444,70 @@ mod tests {
         assert_eq!(at("center"), (45, 23));
         assert_eq!(at("bottom-right"), (85, 41));
         assert_eq!(at("bottom-left"), (5, 41));
+    }
+
+    fn spec(gravity: &str, image_gravity: Option<&str>, tile: bool) -> WatermarkSpec {
+        WatermarkSpec {
+            gravity: gravity.parse().unwrap(),
+            image_gravity: image_gravity.map(|g| g.parse().unwrap()),
+            tile,
+            margin: 5,
+            ..WatermarkSpec::new("x")
+        }
+    }
+
+    #[test]
+    fn a_text_and_an_image_stack_at_one_gravity_image_above() {
+        let (text, logo) = (Some((40, 10)), Some((20, 20)));
+        // Bottom right: a 40x34 block (20 + 4 + 10), both flush right.
+        let at = layout(&spec("bottom-right", None, false), 200, 100, text, logo, 4);
+        assert_eq!(at, vec![(Piece::Image, 175, 61), (Piece::Text, 155, 85)]);
+        // Top left: flush left; centre: centred on each other.
+        let at = layout(&spec("top-left", None, false), 200, 100, text, logo, 4);
+        assert_eq!(at, vec![(Piece::Image, 5, 5), (Piece::Text, 5, 29)]);
+        let at = layout(&spec("center", None, false), 200, 100, text, logo, 4);
+        assert_eq!(at, vec![(Piece::Image, 90, 33), (Piece::Text, 80, 57)]);
+        // The same gravity given twice is the same stack.
+        let same = layout(
+            &spec("center", Some("center"), false),
+            200,
+            100,
+            text,
+            logo,
+            4,
+        );
+        assert_eq!(same, at);
+        // One piece alone is placed as before.
+        let alone = layout(&spec("bottom-right", None, false), 200, 100, text, None, 4);
+        assert_eq!(alone, vec![(Piece::Text, 155, 85)]);
+        let alone = layout(&spec("bottom-right", None, false), 200, 100, None, logo, 4);
+        assert_eq!(alone, vec![(Piece::Image, 175, 75)]);
+    }
+
+    #[test]
+    fn an_image_gravity_of_its_own_places_the_image_apart() {
+        let (text, logo) = (Some((40, 10)), Some((20, 20)));
+        let at = layout(
+            &spec("bottom-right", Some("top-left"), false),
+            200,
+            100,
+            text,
+            logo,
+            4,
+        );
+        assert_eq!(at, vec![(Piece::Image, 5, 5), (Piece::Text, 155, 85)]);
+        // Tiled, the stack is tiled and the image gravity unused, like the gravity.
+        let tiled = layout(
+            &spec("bottom-right", Some("top-left"), true),
+            200,
+            100,
+            text,
+            logo,
+            4,
+        );
+        let stacked = layout(&spec("center", None, true), 200, 100, text, logo, 4);
+        assert_eq!(tiled, stacked);
+        assert!(tiled.contains(&(Piece::Image, 90, 33)) && tiled.contains(&(Piece::Text, 80, 57)));
     }
 
     #[test]
