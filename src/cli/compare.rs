@@ -27,7 +27,8 @@ pub struct CompareArgs {
     #[arg(value_name = "EXPECTED")]
     pub expected: PathBuf,
 
-    /// The actual image, or folder of images matched to EXPECTED's by relative path.
+    /// The actual image, or folder of images matched to EXPECTED's by relative path (by
+    /// stem with --ignore-ext).
     #[arg(value_name = "ACTUAL")]
     pub actual: PathBuf,
 
@@ -52,6 +53,15 @@ pub struct CompareArgs {
     /// actual and difference images side by side with their figures; missing and extra files.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// Pair images by their path without the extension (a.jpg with a.webp).
+    ///
+    /// Pair the folders' images by their relative path without the extension, so golden JPEGs
+    /// can be compared with WebP or PNG outputs of the same photos (a.jpg with a.webp). Two
+    /// images of one stem in a folder are then an error. Not with --update, which would copy
+    /// one format's bytes under the other's name.
+    #[arg(long, conflicts_with = "update")]
+    pub ignore_ext: bool,
 
     /// Bless ACTUAL: copy it over EXPECTED for mismatches and files only ACTUAL has, and list
     /// what changed. The exit status then says whether anything is still missing.
@@ -83,6 +93,7 @@ pub fn run(args: &CompareArgs) -> u8 {
     let tol = Tolerance::new(args.max_delta, args.max_diff_ratio);
     let opts = DirOptions {
         diff_dir: args.diff_dir.clone(),
+        ignore_ext: args.ignore_ext,
     };
     let is_dir = |path: &PathBuf| {
         fs::metadata(path)
