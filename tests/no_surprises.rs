@@ -116,6 +116,13 @@ fn one_photo_with_o_name_ext_writes_that_file_in_that_format() {
     assert!(err.starts_with("1 photo in "), "{err}");
     assert!(!err.contains("p95"), "{err}");
     assert!(err.contains("output: dir/small.png"), "{err}");
+    let o = fanlight(&["convert", "a.jpg", "-o", "a.jpg"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("-o a.jpg is the input itself"),
+        "{}",
+        stderr(&o)
+    );
     let o = fanlight(&["convert", "a.jpg", "-o", "b.jpg", "--stats"], tmp.path());
     assert!(stderr(&o).contains("p95"), "{}", stderr(&o));
     assert!(tmp.path().join("b.jpg").is_file());

@@ -42,10 +42,8 @@ pub fn start(args: &ConvertArgs, typed: Option<&ArgMatches>) -> u8 {
         }
     };
     if let Some(file) = &file {
-        config.output_dir = match file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        // A bare name's folder is the empty path, so messages name `small.jpg`, not `./small.jpg`.
+        config.output_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         config.name_template = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -108,6 +106,16 @@ fn output_file(args: &ConvertArgs, typed: Option<&ArgMatches>) -> Result<Option<
     if named {
         return Err(format!(
             "-o {} names the output file, so --name has nothing to name: drop --name, or give -o a folder",
+            out.display()
+        ));
+    }
+    let same = |a: &Path, b: &Path| {
+        a == b
+            || std::fs::canonicalize(a).ok() == Some(b).and_then(|b| std::fs::canonicalize(b).ok())
+    };
+    if same(out, &args.inputs[0]) {
+        return Err(format!(
+            "-o {} is the input itself: fanlight never writes over an input without --in-place (give --in-place to replace it, or another name)",
             out.display()
         ));
     }
