@@ -145,3 +145,25 @@ fn a_mistyped_preset_key_gets_the_option_meant() {
         stderr(&o)
     );
 }
+
+#[test]
+fn every_command_s_short_help_fits_80_columns_one_line_per_option() {
+    let tmp = tempdir();
+    for args in [
+        &["-h"][..],
+        &["compare", "-h"],
+        &["report", "-h"],
+        &["report", "merge", "-h"],
+        &["presets", "-h"],
+    ] {
+        let help = stdout(&at_80(args, tmp.path()));
+        assert!(help.contains("Usage:"), "{args:?}: {help}");
+        for line in help.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: {line:?}");
+            assert!(
+                !line.starts_with("                "),
+                "{args:?} wrapped: {line:?}\n{help}"
+            );
+        }
+    }
+}

@@ -64,8 +64,13 @@ pub struct ReportArgs {
     /// A --report JSON file (one run's or a merged one) to render with --html.
     #[arg(value_name = "REPORT", required = true)]
     pub report: Option<PathBuf>,
-    /// Write the report as a self-contained HTML page (charts, timeline, slowest photos).
-    #[arg(long, value_name = "FILE", required = true)]
+    /// Write the report as an HTML page.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required = true,
+        long_help = "Write the report as a self-contained HTML page (charts, timeline, slowest photos)."
+    )]
     pub html: Option<PathBuf>,
 }
 
@@ -77,7 +82,7 @@ pub enum ReportCommand {
         /// The shards' report files.
         #[arg(required = true, value_name = "REPORT")]
         reports: Vec<PathBuf>,
-        /// Where to write the merged report (default: standard output).
+        /// Where to write it (default: standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },

@@ -137,7 +137,7 @@ pub fn bottleneck_hint(report: &Report) -> Option<String> {
     if measured_cpu {
         if let Some(on_core) = waiting_for_cores(report) {
             return Some(format!(
-                "{line}: the machine was busy with other work: the image stages ran on a core only {:.0}% of their working time while fanlight used {:.0}% of the {cores} cores; more workers would not help, and timings on a quieter machine will be shorter",
+                "{line}: the machine was busy with other work (the image stages were on a core {:.0}% of their busy time, fanlight used {:.0}% of {cores} cores), so more workers would not help",
                 100.0 * on_core,
                 100.0 * efficiency,
             ));
