@@ -269,8 +269,13 @@ fn in_place_keeps_the_photo_s_permissions_and_with_keep_times_its_times() {
     assert_eq!(meta.modified().unwrap(), old);
     assert_eq!(meta.accessed().unwrap(), old, "as before fanlight read it");
     // Without --keep-times the output is new.
-    let o = fanlight(&["convert", "p.jpg", "--in-place", "-q"], tmp.path());
+    let o = fanlight(&["convert", "p.jpg", "--in-place"], tmp.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("output: beside each input"),
+        "{}",
+        stderr(&o)
+    );
     let meta = std::fs::metadata(&photo).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert!(meta.modified().unwrap() > old);

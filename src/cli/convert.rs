@@ -234,8 +234,11 @@ pub fn convert(run: &Run) -> u8 {
         } else {
             eprint!("{}", summary(&report));
         }
-        let output = run.file.as_ref().unwrap_or(&config.output_dir);
-        eprintln!("output: {}", output.display());
+        match &run.file {
+            _ if config.in_place => eprintln!("output: beside each input (--in-place)"),
+            Some(file) => eprintln!("output: {}", file.display()),
+            None => eprintln!("output: {}", config.output_dir.display()),
+        }
     }
     // Each document is built only when asked for: the trace of a large run is large. The page
     // is rendered from the JSON document, as `fanlight report FILE --html` does.
