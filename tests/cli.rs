@@ -80,7 +80,7 @@ fn an_undecodable_file_is_named_and_the_rest_are_written_with_exit_1() {
 }
 
 #[test]
-fn invalid_options_get_one_line_naming_the_option_and_exit_2() {
+fn invalid_options_get_an_error_naming_the_option_and_exit_2() {
     let tmp = tempdir();
     for (args, expect) in [
         (vec!["--resize", "big"], "--resize"),
@@ -99,7 +99,7 @@ fn invalid_options_get_one_line_naming_the_option_and_exit_2() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         let first = err.lines().next().unwrap_or_default();
         assert!(first.contains(expect), "{args:?}: {err}");
-        assert!(err.lines().count() <= 2, "{args:?}: {err}");
+        assert!(err.contains("'fanlight convert --help'"), "{args:?}: {err}");
     }
 }
 
@@ -139,22 +139,4 @@ fn two_inputs_for_one_output_are_refused_before_any_work() {
     let err = stderr(&o);
     assert!(err.contains("a.png") && err.contains("a.jpg"), "{err}");
     assert!(files_below(&tmp.path().join("output")).is_empty());
-}
-
-#[test]
-fn no_arguments_runs_the_demo_on_the_bundled_photos() {
-    // From a folder without assets/, the demo falls back to the source tree's bundled photos and
-    // writes into output/ below the working folder, as `cargo run --release` does at the root.
-    let tmp = tempdir();
-    let o = fanlight(&[], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let out = tmp.path().join("output");
-    assert_eq!(files_below(&out).len(), 7);
-    for name in ["astronaut.png", "camera.png", "retina.jpg", "rocket.jpg"] {
-        let img = image::open(out.join(name)).expect("demo output decodes");
-        assert!(
-            img.width() == 400 || img.height() == 400,
-            "{name} fits 400x400"
-        );
-    }
 }

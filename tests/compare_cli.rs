@@ -66,6 +66,7 @@ fn change_patch(path: &Path) {
 fn opts(diff_dir: Option<&Path>) -> DirOptions {
     DirOptions {
         diff_dir: diff_dir.map(Path::to_path_buf),
+        ..DirOptions::default()
     }
 }
 
@@ -477,4 +478,44 @@ fn cli_report_and_update_bless_the_actual_folder() {
     assert_eq!(json["totals"]["extra"], 1);
     let o = fanlight(&["compare", s(&expected), s(&actual)], tmp.path());
     assert_eq!(o.status.code(), Some(0), "blessed: {}", stdout(&o));
+}
+
+#[test]
+fn cli_ignore_ext_pairs_a_jpeg_golden_with_a_png_output_by_stem() {
+    let tmp = tempdir();
+    let (golden, out) = (tmp.path().join("golden"), tmp.path().join("out"));
+    std::fs::create_dir_all(golden.join("sub")).unwrap();
+    std::fs::create_dir_all(out.join("sub")).unwrap();
+    let img = image::RgbImage::from_fn(16, 12, |x, y| image::Rgb([x as u8 * 9, y as u8 * 9, 7]));
+    // The same pixels: a lossless JPEG is not possible, so the golden is a PNG named
+    // differently from the output, and a second pair is a WebP against a PNG.
+    img.save_with_format(golden.join("a.png"), ImageFormat::Png)
+        .unwrap();
+    img.save_with_format(out.join("a.webp"), ImageFormat::WebP)
+        .unwrap();
+    img.save_with_format(golden.join("sub/b.png"), ImageFormat::Png)
+        .unwrap();
+    img.save_with_format(out.join("sub/b.tiff"), ImageFormat::Tiff)
+        .unwrap();
+    let o = fanlight(&["compare", s(&golden), s(&out)], tmp.path());
+    assert_eq!(o.status.code(), Some(1), "by whole name nothing pairs");
+    assert!(stdout(&o).contains("2 missing, 2 extra"), "{}", stdout(&o));
+    let o = fanlight(
+        &["compare", s(&golden), s(&out), "--ignore-ext"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("all 2 images match"), "{}", stdout(&o));
+
+    // Two files of one stem on a side cannot be paired.
+    img.save_with_format(out.join("a.png"), ImageFormat::Png)
+        .unwrap();
+    let o = fanlight(
+        &["compare", s(&golden), s(&out), "--ignore-ext"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("a.png") && err.contains("a.webp"), "{err}");
+    assert!(err.contains("--ignore-ext"), "{err}");
 }

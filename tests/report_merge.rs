@@ -79,3 +79,40 @@ fn merging_a_file_that_is_not_a_report_names_it_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing.json"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_same_shard_report_twice_is_refused_naming_both() {
+    let tmp = tempdir();
+    photo_folder(&tmp.path().join("in"), 4);
+    for (k, report) in [(1, "a.json"), (1, "again.json"), (2, "b.json")] {
+        let shard = format!("{k}/2");
+        let o = fanlight(
+            &[
+                "convert", "in", "-o", "out", "-q", "--shard", &shard, "--report", report,
+            ],
+            tmp.path(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    // One file named twice: identical content.
+    let o = fanlight(&["report", "merge", "a.json", "a.json"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("a.json and a.json are the same report"),
+        "{err}"
+    );
+    // The same shard from two runs: other timings, the same photos.
+    let o = fanlight(
+        &["report", "merge", "a.json", "b.json", "again.json"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("a.json and again.json both processed"),
+        "{err}"
+    );
+    let o = fanlight(&["report", "merge", "a.json", "b.json"], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+}

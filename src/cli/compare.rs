@@ -27,35 +27,71 @@ pub struct CompareArgs {
     #[arg(value_name = "EXPECTED")]
     pub expected: PathBuf,
 
-    /// The actual image, or folder of images matched to EXPECTED's by relative path.
-    #[arg(value_name = "ACTUAL")]
+    /// The actual image, or folder of images.
+    #[arg(
+        value_name = "ACTUAL",
+        long_help = "The actual image, or folder of images matched to EXPECTED's by relative path (by stem with --ignore-ext)."
+    )]
     pub actual: PathBuf,
 
-    /// A pixel differs when any channel moved by more than N (0 to 255).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Channel change a pixel may have (default: 0).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true,
+        long_help = "A pixel differs when any channel moved by more than N (0 to 255). Default: 0."
+    )]
     pub max_delta: u8,
 
-    /// Share of pixels allowed to differ: 0 to 1, or a percentage such as 0.5%.
-    #[arg(long, value_name = "R", default_value = "0", value_parser = parse_ratio)]
+    /// Share of pixels that may differ (default: 0).
+    #[arg(
+        long,
+        value_name = "R",
+        default_value = "0",
+        hide_default_value = true,
+        value_parser = parse_ratio,
+        long_help = "Share of pixels allowed to differ: 0 to 1, or a percentage such as 0.5%. Default: 0."
+    )]
     pub max_diff_ratio: f64,
 
-    /// Write a difference image per mismatch to DIR/<relative path>.png (changed pixels in
-    /// magenta over a faded copy of the expected image).
-    #[arg(long, value_name = "DIR")]
+    /// Write a difference image per mismatch into DIR.
+    #[arg(
+        long,
+        value_name = "DIR",
+        long_help = "Write a difference image per mismatch to DIR/<relative path>.png (changed pixels in magenta over a faded copy of the expected image)."
+    )]
     pub diff_dir: Option<PathBuf>,
 
-    /// Write a JSON report (per file: verdict, PSNR, max delta, differing pixels; totals).
-    #[arg(long, value_name = "FILE")]
+    /// Write a JSON report of the comparison.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write a JSON report (per file: verdict, PSNR, max delta, differing pixels; totals)."
+    )]
     pub report: Option<PathBuf>,
 
-    /// Write a self-contained HTML page: the summary, and every differing pair's expected,
-    /// actual and difference images side by side with their figures; missing and extra files.
-    #[arg(long, value_name = "FILE")]
+    /// Write the comparison as an HTML page.
+    #[arg(
+        long,
+        value_name = "FILE",
+        long_help = "Write a self-contained HTML page: the summary, and every differing pair's expected, actual and difference images side by side with their figures; missing and extra files."
+    )]
     pub html: Option<PathBuf>,
 
-    /// Bless ACTUAL: copy it over EXPECTED for mismatches and files only ACTUAL has, and list
-    /// what changed. The exit status then says whether anything is still missing.
-    #[arg(long)]
+    /// Pair images by stem: a.jpg with a.webp.
+    #[arg(
+        long,
+        conflicts_with = "update",
+        long_help = "Pair the folders' images by their relative path without the extension, so golden JPEGs can be compared with WebP or PNG outputs of the same photos (a.jpg with a.webp). Two images of one stem in a folder are then an error. Not with --update, which would copy one format's bytes under the other's name."
+    )]
+    pub ignore_ext: bool,
+
+    /// Bless ACTUAL: copy it over EXPECTED.
+    #[arg(
+        long,
+        long_help = "Bless ACTUAL: copy it over EXPECTED for mismatches and files only ACTUAL has, and list what changed. The exit status then says whether anything is still missing."
+    )]
     pub update: bool,
 
     /// Print only mismatches and errors.
@@ -83,6 +119,7 @@ pub fn run(args: &CompareArgs) -> u8 {
     let tol = Tolerance::new(args.max_delta, args.max_diff_ratio);
     let opts = DirOptions {
         diff_dir: args.diff_dir.clone(),
+        ignore_ext: args.ignore_ext,
     };
     let is_dir = |path: &PathBuf| {
         fs::metadata(path)

@@ -1,14 +1,17 @@
-//! `fanlight convert` (and the demo): run the pipeline with the live view, print the summary,
-//! write the report and trace, map the outcome to an exit code.
+//! `fanlight convert` (and the demo): check the paths, run the pipeline with the live view,
+//! print the summary, write the report and trace, map the outcome to an exit code.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use fanlight::report::{report_html, report_json, save, summary, trace_json};
+use clap::parser::ValueSource;
+use clap::ArgMatches;
+use fanlight::report::{report_html, report_json, save, summary, summary_line, trace_json};
 use fanlight::{CancelReason, CancelToken, Config, Report, RunContext};
 
-use super::args::ProgressArg;
+use super::args::{ConvertArgs, ProgressArg};
+use super::checks;
 use super::live::{LiveView, ViewMode};
 use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 
@@ -20,36 +23,178 @@ pub struct Run {
     pub report: Option<PathBuf>,
     pub report_html: Option<PathBuf>,
     pub trace: Option<PathBuf>,
+    /// The whole stage table even for one photo (`--stats`).
+    pub stats: bool,
+    /// The one file `-o FILE` names, when a single input file goes to it.
+    pub file: Option<PathBuf>,
 }
 
-/// No command: the demo job, or a pointer to the help when there are no photos to demo on.
-pub fn demo() -> u8 {
-    match demo_config() {
-        Some(config) => convert(&Run {
-            config,
-            quiet: false,
-            progress: ProgressArg::Auto,
-            report: None,
-            report_html: None,
-            trace: None,
-        }),
-        None => {
-            eprintln!("error: no command given and no assets/photos folder here to demo on; try fanlight --help");
-            EXIT_USAGE
+/// `fanlight convert`: works out where the outputs go, checks every path it will write and
+/// warns of options that do nothing, all before any work; then runs (or lists, with
+/// `--dry-run`). `typed` is the command line as typed, without a preset's additions.
+pub fn start(args: &ConvertArgs, typed: Option<&ArgMatches>) -> u8 {
+    let mut config = args.to_config();
+    let file = match output_file(args, typed) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(file) = &file {
+        // A bare name's folder is the empty path, so messages name `small.jpg`, not `./small.jpg`.
+        config.output_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        config.name_template = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+    }
+    if args.dry_run {
+        return dry_run(&config);
+    }
+    let mut problems = Vec::new();
+    if !config.in_place {
+        problems.extend(checks::writable_folder(&config.output_dir).err());
+    }
+    for (option, path) in [
+        ("--report", &args.report),
+        ("--report-html", &args.report_html),
+        ("--trace", &args.trace),
+    ] {
+        if let Some(path) = path {
+            problems.extend(checks::writable_file(option, path).err());
         }
     }
+    if !problems.is_empty() {
+        for p in problems {
+            eprintln!("error: {p}");
+        }
+        return EXIT_USAGE;
+    }
+    if let (false, Some(typed)) = (args.quiet, typed) {
+        let format = checks::output_format(args, &config.name_template);
+        for warning in checks::idle_options(args, typed, format) {
+            eprintln!("{warning}");
+        }
+    }
+    convert(&Run {
+        config,
+        quiet: args.quiet,
+        progress: args.progress,
+        report: args.report.clone(),
+        report_html: args.report_html.clone(),
+        trace: args.trace.clone(),
+        stats: args.stats,
+        file,
+    })
 }
 
-/// The demo job on the bundled photos, found beside the working directory or the source tree.
-fn demo_config() -> Option<Config> {
-    let here = PathBuf::from("assets/photos");
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/photos");
-    let photos = [here, built].into_iter().find(|p| p.is_dir())?;
+/// The file `-o` names when the input is a single file and `-o` has a photo extension
+/// (`-o small.jpg`) and is not a folder already: that file is written, not a folder of that
+/// name. `--name` then has nothing to name, so giving both is an error.
+fn output_file(args: &ConvertArgs, typed: Option<&ArgMatches>) -> Result<Option<PathBuf>, String> {
+    let out = &args.output;
+    let one_file = args.inputs.len() == 1 && !args.inputs[0].is_dir();
+    let folder_meant = out.is_dir() || out.as_os_str().to_string_lossy().ends_with('/');
+    let photo_name = out.extension().is_some_and(|e| {
+        PHOTO_EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str())
+    });
+    if args.in_place || !one_file || folder_meant || !photo_name {
+        return Ok(None);
+    }
+    let named = typed.is_some_and(|m| m.value_source("name") == Some(ValueSource::CommandLine));
+    if named {
+        return Err(format!(
+            "-o {} names the output file, so --name has nothing to name: drop --name, or give -o a folder",
+            out.display()
+        ));
+    }
+    let same = |a: &Path, b: &Path| {
+        a == b
+            || std::fs::canonicalize(a).ok() == Some(b).and_then(|b| std::fs::canonicalize(b).ok())
+    };
+    if same(out, &args.inputs[0]) {
+        return Err(format!(
+            "-o {} is the input itself: fanlight never writes over an input without --in-place (give --in-place to replace it, or another name)",
+            out.display()
+        ));
+    }
+    Ok(Some(out.clone()))
+}
+
+/// Extensions that make `-o NAME.ext` a file for a single input file.
+const PHOTO_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "jpe", "png", "webp", "avif"];
+
+/// The folder `cargo run` runs fanlight for, when it is fanlight's own repository (Cargo sets
+/// `CARGO` and `CARGO_MANIFEST_DIR` for the programs it runs) and holds the bundled photos; an
+/// installed fanlight, or one run by hand, gets `None`.
+#[must_use]
+pub fn cargo_run_in_repository() -> Option<PathBuf> {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("CARGO")?;
+    let here = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    (here == built && built.join("assets/photos").is_dir()).then(|| built.to_path_buf())
+}
+
+/// The demo job, for `cargo run` in fanlight's repository: the bundled photos into the
+/// repository's own `output/` folder (kept empty in git), wherever the command was typed.
+pub fn demo(repo: &Path) -> u8 {
+    let photos = repo.join("assets/photos");
+    let output = repo.join("output");
     eprintln!(
-        "fanlight: no command given, so running the demo: {} -> output/ (fit 400x400, unsharp, watermark); see fanlight --help",
-        photos.display()
+        "fanlight: run by cargo in its repository with no command, so running the demo: {} -> {} (fit 400x400, unsharp, watermark); see fanlight convert --help",
+        photos.display(),
+        output.display()
     );
-    Some(Config::demo(vec![photos], "output"))
+    convert(&Run {
+        config: Config::demo(vec![photos], output),
+        quiet: false,
+        progress: ProgressArg::Auto,
+        report: None,
+        report_html: None,
+        trace: None,
+        stats: true,
+        file: None,
+    })
+}
+
+/// Why a run found no photo: what was searched and with which patterns.
+fn nothing_found(config: &Config) -> String {
+    let inputs: Vec<String> = config
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let inputs = inputs.join(", ");
+    let depth = if config.select.recursive {
+        ""
+    } else {
+        " (not their subfolders: --no-recursive)"
+    };
+    let quoted = |patterns: &[String]| {
+        patterns
+            .iter()
+            .map(|p| format!("'{p}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut filters = Vec::new();
+    if !config.select.include.is_empty() {
+        filters.push(format!("--include {}", quoted(&config.select.include)));
+    }
+    if !config.select.exclude.is_empty() {
+        filters.push(format!("--exclude {}", quoted(&config.select.exclude)));
+    }
+    if filters.is_empty() {
+        format!(
+            "no photos found in {inputs}{depth}: folders are searched for photo files (.jpg, .png, .webp, .heic and the like); name the files, or a folder that holds them"
+        )
+    } else {
+        format!(
+            "no photo in {inputs}{depth} matched {}: patterns are matched, case-sensitively, against each file's name and its path below its input folder (try --dry-run without them)",
+            filters.join(" and ")
+        )
+    }
 }
 
 /// Runs the conversion, printing progress, failures and the summary; returns the exit code.
@@ -74,11 +219,27 @@ pub fn convert(run: &Run) -> u8 {
         }
     };
     view.finish();
-    if !run.quiet {
-        eprint!("{}", summary(&report));
-        eprintln!("output: {}", config.output_dir.display());
-    }
     let mut code = exit_code(&report);
+    if report.total == 0 && report.skipped.is_empty() {
+        if config.select.shard.is_some() {
+            // A shard of a small batch may well be empty; the other shards have the photos.
+            eprintln!("fanlight: this shard has no photos");
+        } else {
+            eprintln!("error: {}", nothing_found(config));
+            code = EXIT_SOME_FAILED;
+        }
+    } else if !run.quiet {
+        if report.total + report.skipped.len() == 1 && !run.stats {
+            eprintln!("{}", summary_line(&report));
+        } else {
+            eprint!("{}", summary(&report));
+        }
+        match &run.file {
+            _ if config.in_place => eprintln!("output: beside each input (--in-place)"),
+            Some(file) => eprintln!("output: {}", file.display()),
+            None => eprintln!("output: {}", config.output_dir.display()),
+        }
+    }
     // Each document is built only when asked for: the trace of a large run is large. The page
     // is rendered from the JSON document, as `fanlight report FILE --html` does.
     let doc = (run.report.is_some() || run.report_html.is_some()).then(|| report_json(&report));

@@ -3,15 +3,17 @@
 //! codes; all the photo work is the library's.
 
 mod args;
+mod checks;
 mod compare;
 mod convert;
 mod live;
 mod presets;
 mod report;
+mod suggest;
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use args::{Cli, Command, ReportCommand};
 
@@ -23,33 +25,25 @@ const EXIT_INTERRUPTED: u8 = 130;
 
 /// Runs the command line `argv` (program name first) and returns the exit code.
 pub fn main(argv: Vec<OsString>) -> u8 {
+    if argv.len() <= 1 {
+        return no_arguments();
+    }
+    let typed = argv.clone();
     let argv = match presets::expand(argv) {
         Ok(argv) => argv,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {e}\n\nFor more information, try 'fanlight convert --help'.");
             return EXIT_USAGE;
         }
     };
-    let cli = match Cli::try_parse_from(argv) {
+    let parsed = Cli::command()
+        .try_get_matches_from(&argv)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
-            // One line naming the option and what it accepts; clap's full text adds only a hint.
-            // A line ending in ':' is followed by what it is about (a missing option, say).
-            let text = e.to_string();
-            let mut lines = text.lines();
-            let first = lines.next().unwrap_or("invalid arguments");
-            let more = if first.ends_with(':') {
-                lines.next().unwrap_or_default().trim()
-            } else {
-                ""
-            };
-            let line = if more.is_empty() {
-                first.to_string()
-            } else {
-                format!("{first} {more}")
-            };
-            eprintln!("{line}\n(see fanlight --help)");
+            eprint!("{}", suggest::clap_error(&e, &argv));
             return EXIT_USAGE;
         }
     };
@@ -64,17 +58,24 @@ pub fn main(argv: Vec<OsString>) -> u8 {
             // clap requires REPORT and --html without a subcommand.
             _ => unreachable!("clap checks fanlight report's arguments"),
         },
-        Some(Command::Convert(args)) if args.dry_run => convert::dry_run(&args.to_config()),
-        Some(Command::Convert(args)) => convert::convert(&convert::Run {
-            config: args.to_config(),
-            quiet: args.quiet,
-            progress: args.progress,
-            report: args.report.clone(),
-            report_html: args.report_html.clone(),
-            trace: args.trace.clone(),
-        }),
-        None => convert::demo(),
+        Some(Command::Convert(args)) => {
+            // What the user typed, without a preset's additions: only those get warnings.
+            let typed = Cli::command().try_get_matches_from(&typed).ok();
+            let typed = typed.as_ref().and_then(|m| m.subcommand_matches("convert"));
+            convert::start(args, typed)
+        }
+        None => no_arguments(),
     }
+}
+
+/// No arguments: the demo when `cargo run` runs fanlight in its own repository, else the usage
+/// (as rg and vipsthumbnail do), never a conversion into the current folder.
+fn no_arguments() -> u8 {
+    if let Some(repo) = convert::cargo_run_in_repository() {
+        return convert::demo(&repo);
+    }
+    eprint!("{}", Cli::command().render_help());
+    EXIT_USAGE
 }
 
 /// Keeps peak memory independent of the number of photos. glibc's allocator raises its mmap

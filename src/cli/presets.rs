@@ -152,8 +152,18 @@ fn preset_args(
             .find(|a| a.get_long() == Some(long.as_str()))
             .filter(|_| !NOT_IN_PRESETS.contains(&long.as_str()))
             .ok_or_else(|| {
+                let keys = convert
+                    .get_arguments()
+                    .filter_map(|a| a.get_long())
+                    .filter(|l| !NOT_IN_PRESETS.contains(l) && *l != "help");
+                let tip = super::suggest::closest(&long, keys)
+                    .map(|k| {
+                        let k = if key.contains('-') { k.into() } else { k.replace('-', "_") };
+                        format!(": did you mean '{k}'?")
+                    })
+                    .unwrap_or_default();
                 format!(
-                    "{label}: unknown key '{key}' (keys are convert's long options without the dashes, such as quality, resize, fit, filter, strip; see fanlight presets)"
+                    "{label}: unknown key '{key}'{tip} (keys are convert's long options without the dashes, such as quality, resize, fit, filter, strip; see fanlight presets)"
                 )
             })?;
         let id = arg.get_id().as_str();

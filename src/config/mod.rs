@@ -39,7 +39,9 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 << 30;
 pub struct Config {
     /// Files and folders to process; folders are walked recursively. No default.
     pub inputs: Vec<PathBuf>,
-    /// Folder the results go to; the input tree is mirrored below it. Default `output`.
+    /// Folder the results go to; the input tree is mirrored below it (with several input
+    /// folders, each under its path from their common parent: `cams/canon` and `cams/sony`
+    /// become `canon/` and `sony/`). Default `output`.
     pub output_dir: PathBuf,
     /// How to resize; `None` keeps the size. A box with an ImageMagick suffix
     /// ([`ResizeSpec::Suffixed`]) sets `fit` and `enlarge` itself. Default: none.

@@ -105,6 +105,8 @@ pub struct OutputSpec {
     pub metadata: MetadataMode,
     /// Convert pixels from the embedded ICC profile to sRGB, then embed no profile. Default `false`.
     pub to_srgb: bool,
+    /// Give each output its input's modification and access times (`cp -p`). Default `false`.
+    pub keep_times: bool,
 }
 
 impl Default for OutputSpec {
@@ -119,6 +121,7 @@ impl Default for OutputSpec {
             png_level: 6,
             metadata: MetadataMode::IccOnly,
             to_srgb: false,
+            keep_times: false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Comparing two folders of images by relative path, in parallel with bounded memory, and
 //! blessing the actual side as the new expected one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fs;
 use std::io::Read as _;
@@ -25,6 +25,10 @@ pub struct DirOptions {
     /// Where to write a difference image per mismatch, at `<diff_dir>/<relative path>.png`.
     /// Default: none. This folder is skipped when it lies inside a compared folder.
     pub diff_dir: Option<PathBuf>,
+    /// Pair a folder's images by their path without the extension (`a.jpg` with `a.webp`), to
+    /// compare a golden folder with outputs in another format. Two images of one stem on the
+    /// same side are then an error. Default `false`: by the whole relative path.
+    pub ignore_ext: bool,
 }
 
 /// The outcome for one relative path.
@@ -143,16 +147,26 @@ pub fn compare_dirs(
         .diff_dir
         .as_deref()
         .and_then(|d| fs::canonicalize(d).ok());
-    let expected = images_below(expected_dir, skip.as_deref())?;
-    let actual = images_below(actual_dir, skip.as_deref())?;
-    let paths: Vec<PathBuf> = expected.union(&actual).cloned().collect();
-    let results: Vec<Result<FileReport, GoldenError>> = paths
-        .par_iter()
-        .map(|rel| {
-            let e = expected_dir.join(rel);
-            let a = actual_dir.join(rel);
-            let diff_out = opts.diff_dir.as_deref().map(|d| diff_path(d, rel));
-            compare_one(rel.clone(), e, a, tol, diff_out)
+    let expected = by_key(
+        expected_dir,
+        images_below(expected_dir, skip.as_deref())?,
+        opts,
+    )?;
+    let actual = by_key(actual_dir, images_below(actual_dir, skip.as_deref())?, opts)?;
+    let keys: BTreeSet<&PathBuf> = expected.keys().chain(actual.keys()).collect();
+    let results: Vec<Result<FileReport, GoldenError>> = keys
+        .into_par_iter()
+        .map(|key| {
+            // A file one side lacks is looked for under the other side's name.
+            let (e, a) = match (expected.get(key), actual.get(key)) {
+                (Some(e), Some(a)) => (e, a),
+                (Some(e), None) => (e, e),
+                (None, Some(a)) => (a, a),
+                (None, None) => unreachable!("every key comes from one side"),
+            };
+            let rel = e.clone();
+            let diff_out = opts.diff_dir.as_deref().map(|d| diff_path(d, &rel));
+            compare_one(rel, expected_dir.join(e), actual_dir.join(a), tol, diff_out)
         })
         .collect();
     Ok(DirReport {
@@ -193,6 +207,31 @@ pub fn compare_pair(
         tolerance: *tol,
         files: vec![file],
     })
+}
+
+/// The relative paths of one side by the key they are paired on: the path itself, or with
+/// [`DirOptions::ignore_ext`] the path without its extension, where two files of one stem are
+/// an error naming both.
+fn by_key(
+    root: &Path,
+    paths: BTreeSet<PathBuf>,
+    opts: &DirOptions,
+) -> Result<BTreeMap<PathBuf, PathBuf>, GoldenError> {
+    let mut keyed = BTreeMap::new();
+    for rel in paths {
+        let key = if opts.ignore_ext {
+            rel.with_extension("")
+        } else {
+            rel.clone()
+        };
+        if let Some(first) = keyed.insert(key, rel.clone()) {
+            return Err(GoldenError::SameStem {
+                path: root.join(first),
+                other: root.join(rel),
+            });
+        }
+    }
+    Ok(keyed)
 }
 
 /// `<diff_dir>/<rel>.png`: the full name is kept so `a.jpg` and `a.png` get separate diffs.

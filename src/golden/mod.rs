@@ -98,6 +98,15 @@ pub enum GoldenError {
         /// The path as given.
         path: PathBuf,
     },
+    /// Two images of one folder have the same path but for the extension, so pairing by stem
+    /// cannot tell which one is meant.
+    #[error("{path} and {other} have the same name but for the extension, so pairing by stem (--ignore-ext) cannot choose; compare without --ignore-ext, or move one away")]
+    SameStem {
+        /// The first file.
+        path: PathBuf,
+        /// The other file of the same stem.
+        other: PathBuf,
+    },
     /// A difference image, report or updated golden cannot be written.
     #[error("cannot write {path}: {reason} (check free space and permissions)")]
     Write {
@@ -116,6 +125,7 @@ impl GoldenError {
             GoldenError::Read { path, .. }
             | GoldenError::Decode { path, .. }
             | GoldenError::NotADir { path }
+            | GoldenError::SameStem { path, .. }
             | GoldenError::Write { path, .. } => path,
         }
     }

@@ -65,8 +65,9 @@ pub fn report_html(doc: &Value) -> String {
     let total = u(&doc["images"]["total"]);
     let _ = write!(
         body,
-        "<h1>fanlight run report</h1><p class=\"sub\">{} photos in {} on {} cores</p>",
+        "<h1>fanlight run report</h1><p class=\"sub\">{} photo{} in {} on {} cores</p>",
         count(total),
+        if total == 1 { "" } else { "s" },
         seconds(wall),
         u(&doc["cores"])
     );
@@ -97,7 +98,8 @@ pub fn report_html(doc: &Value) -> String {
         "<p class=\"note\">Made by fanlight from its JSON report; everything is in this file, \
          nothing is loaded from elsewhere.</p>",
     );
-    let title = format!("fanlight: {} photos in {}", total, seconds(wall));
+    let noun = if total == 1 { "photo" } else { "photos" };
+    let title = format!("fanlight: {total} {noun} in {}", seconds(wall));
     page(&title, CSS, &body, FOLLOW_JS)
 }
 

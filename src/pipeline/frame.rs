@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use image::metadata::Orientation;
 
@@ -25,6 +26,9 @@ pub struct Job {
     /// The output size the plan computed from the header, when the name depends on it
     /// (`{width}`, `{height}`); `write` checks that the result has this size.
     pub size: Option<(u32, u32)>,
+    /// The input's access and modification times as they were before the run read it, when
+    /// the output is to keep them ([`crate::config::OutputSpec::keep_times`]).
+    pub times: Option<(SystemTime, SystemTime)>,
 }
 
 /// A photo on its way through the stages.

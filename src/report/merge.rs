@@ -24,6 +24,7 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
     if reports.is_empty() {
         return Err("no reports to merge".into());
     }
+    refuse_repeats(reports)?;
     let mut walls = Vec::new();
     let mut cores = 0u64;
     let mut images = Map::new();
@@ -147,6 +148,34 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
     }))
 }
 
+/// Refuses a report given twice, which would count its photos twice: two identical documents
+/// (the same file named twice, or a copy), or two that processed the same photo (the same
+/// shard's report from two runs: shards never share a photo).
+fn refuse_repeats(reports: &[(String, Value)]) -> Result<(), String> {
+    let mut owner: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (i, (name, doc)) in reports.iter().enumerate() {
+        if let Some((first, _)) = reports[..i].iter().find(|(_, d)| d == doc) {
+            return Err(format!(
+                "{first} and {name} are the same report: its photos would be counted twice; give each shard's report once"
+            ));
+        }
+        for input in doc["inputs"].as_array().into_iter().flatten() {
+            let Some(input) = input.as_str() else {
+                continue;
+            };
+            match owner.insert(input, name) {
+                Some(first) if first != name => {
+                    return Err(format!(
+                        "{first} and {name} both processed {input}: they are reports of the same shard (or of overlapping runs), and merging would count it twice; give each shard's report once"
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Adds one shard's stage into the merged one: sums, except `auto` (any) and percentiles (max).
 fn merge_stage(merged: &mut Map<String, Value>, stage: &Value) {
     let Some(fields) = stage.as_object() else {
@@ -234,6 +263,29 @@ mod tests {
         assert_eq!(merged["warnings"].as_array().map(Vec::len), Some(1));
         assert_eq!(merged["merged"]["shards"], 2);
         assert_eq!(merged["queues"][0]["mean_depth"], 2.0);
+    }
+
+    #[test]
+    fn the_same_report_or_shard_twice_is_refused() {
+        let a = shard(2.0, 3, 3.0, 40.0, None);
+        let err = merge_reports(&[("a.json".into(), a.clone()), ("b.json".into(), a.clone())])
+            .unwrap_err();
+        assert!(
+            err.contains("a.json and b.json are the same report"),
+            "{err}"
+        );
+        // The same shard run twice: different timings, the same photos.
+        let mut first = a.clone();
+        first["inputs"] = json!(["in/p1.jpg", "in/p2.jpg"]);
+        let mut again = shard(2.5, 3, 3.1, 41.0, None);
+        again["inputs"] = json!(["in/p2.jpg", "in/p3.jpg"]);
+        let err = merge_reports(&[("a.json".into(), first.clone()), ("c.json".into(), again)])
+            .unwrap_err();
+        assert!(err.contains("both processed in/p2.jpg"), "{err}");
+        // Disjoint shards merge.
+        let mut other = shard(2.5, 3, 3.1, 41.0, None);
+        other["inputs"] = json!(["in/p4.jpg"]);
+        assert!(merge_reports(&[("a.json".into(), first), ("d.json".into(), other)]).is_ok());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub use crate::html::report_html;
 pub use json::{report_json, trace_json};
 pub use merge::merge_reports;
-pub use table::{bottleneck_hint, summary};
+pub use table::{bottleneck_hint, summary, summary_line, workers_label};
 
 use crate::cancel::CancelReason;
 use crate::metrics::clock::WorkerClock;

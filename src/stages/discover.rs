@@ -65,12 +65,14 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     let include = globs(&config.select.include)?;
     let exclude = globs(&config.select.exclude)?;
     let output_canon = resolve(&config.output_dir);
-    // (file, path relative to its input, the folder the relative path starts from)
-    let mut found: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
+    let labels = folder_labels(&config.inputs, config.in_place);
+    // (file, path relative to its input, the folder the relative path starts from, the folder
+    // below the output its tree is mirrored into)
+    let mut found: Vec<(PathBuf, PathBuf, PathBuf, PathBuf)> = Vec::new();
     // Entries that fail without being read (a FIFO, a dangling link, a folder that cannot be
     // listed), by path; `true` when they are folders, which no name pattern selects away.
     let mut refused: HashMap<PathBuf, (ItemError, bool)> = HashMap::new();
-    for input in &config.inputs {
+    for (input, label) in config.inputs.iter().zip(labels) {
         let meta = fs::metadata(input).map_err(|source| Error::Input {
             path: input.clone(),
             source,
@@ -105,7 +107,7 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             found.extend(
                 walk.found
                     .into_iter()
-                    .map(|(src, rel)| (src, rel, input.clone())),
+                    .map(|(src, rel)| (src, rel, input.clone(), label.clone())),
             );
         } else {
             // A file named explicitly is always attempted, whatever its extension, but only a
@@ -115,10 +117,10 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             if let Some(kind) = not_a_file(&meta.file_type()) {
                 refused.insert(input.clone(), (ItemError::NotAFile(kind.into()), false));
             }
-            found.push((input.clone(), name, parent));
+            found.push((input.clone(), name, parent, PathBuf::new()));
         }
     }
-    found.retain(|(src, rel, _)| match refused.get(src) {
+    found.retain(|(src, rel, _, _)| match refused.get(src) {
         // A folder that cannot be listed is reported whatever the patterns, by one shard.
         Some((_, true)) => config.select.shard.is_none_or(|s| in_shard(rel, s)),
         _ => selected(rel, &config.select, include.as_ref(), exclude.as_ref()),
@@ -126,13 +128,13 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
 
     let inputs: HashMap<PathBuf, PathBuf> = found
         .iter()
-        .filter_map(|(src, _, _)| Some((fs::canonicalize(src).ok()?, src.clone())))
+        .filter_map(|(src, _, _, _)| Some((fs::canonicalize(src).ok()?, src.clone())))
         .collect();
     let sized =
         config.name_template.contains("{width}") || config.name_template.contains("{height}");
     let mut plan = Plan::default();
     let mut by_output: HashMap<PathBuf, PathBuf> = HashMap::new();
-    for (src, rel, base) in found {
+    for (src, rel, base, label) in found {
         let (template, size, refusal) = if let Some((error, _)) = refused.remove(&src) {
             (config.name_template.clone(), None, Some(error))
         } else if sized {
@@ -144,11 +146,12 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             (config.name_template.clone(), None, None)
         };
         let root = if config.in_place {
-            &base
+            base
         } else {
-            &config.output_dir
+            config.output_dir.join(label)
         };
-        let dst = output_path(root, &rel, config.output.format, &template);
+        let dst = output_path(&root, &rel, config.output.format, &template);
+        check_extension(&dst, config.output.format)?;
         if refusal.is_none() {
             if let Some(first) = by_output.insert(dst.clone(), src.clone()) {
                 return Err(Error::OutputCollision {
@@ -192,9 +195,105 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             _ => None,
         });
         let id = plan.jobs.len();
-        plan.jobs.push((Job { id, src, dst, size }, refusal));
+        // Taken before any stage reads the file, which may move its access time.
+        let times = config
+            .output
+            .keep_times
+            .then(|| fs::metadata(&src).ok())
+            .flatten()
+            .and_then(|m| Some((m.accessed().ok()?, m.modified().ok()?)));
+        plan.jobs.push((
+            Job {
+                id,
+                src,
+                dst,
+                size,
+                times,
+            },
+            refusal,
+        ));
     }
     Ok(plan)
+}
+
+/// The folder below the output that each input's tree is mirrored into: none (the output
+/// itself) for files and for a single input folder; with several input folders, each one's path
+/// from their common parent folder (`cams/canon` and `cams/sony` become `canon` and `sony`), so
+/// photos of the same name in different input folders never meet. A folder given twice, or
+/// one inside another, still maps its photos to one output each and is refused as a collision.
+fn folder_labels(inputs: &[PathBuf], in_place: bool) -> Vec<PathBuf> {
+    let folders: Vec<Option<PathBuf>> = inputs
+        .iter()
+        .map(|p| p.is_dir().then(|| resolve(p)).flatten())
+        .collect();
+    let count = folders.iter().flatten().count();
+    if in_place || count < 2 {
+        return vec![PathBuf::new(); inputs.len()];
+    }
+    let mut common: Option<PathBuf> = None;
+    for folder in folders.iter().flatten() {
+        common = Some(match common {
+            None => folder.parent().unwrap_or(folder).to_path_buf(),
+            Some(c) => c
+                .ancestors()
+                .find(|a| folder.starts_with(a) && folder != a)
+                .unwrap_or(Path::new("/"))
+                .to_path_buf(),
+        });
+    }
+    let common = common.unwrap_or_default();
+    folders
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .and_then(|f| f.strip_prefix(&common).ok())
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Refuses an output name whose extension is a photo format other than the one written: with
+/// `--format`, the extension must be that format's (`--name '{stem}.png' --format webp` is
+/// refused); without it, an explicit extension picks the format, so it must be one fanlight
+/// writes (`.gif` is refused, not filled with PNG data).
+fn check_extension(dst: &Path, format: Format) -> Result<(), Error> {
+    let Some(ext) = dst.extension() else {
+        return Ok(());
+    };
+    let ext = ext.to_string_lossy();
+    let Some(named) = ImageKind::from_extension(&ext) else {
+        return Ok(());
+    };
+    match format.kind() {
+        Some(kind) if named != kind => Err(Error::Invalid(format!(
+            "{}: a .{ext} name for {} data: --format {} and the extension given with --name or -o disagree; drop one of them, or write {{ext}} in --name for the format's own extension",
+            dst.display(),
+            kind_name(kind),
+            kind.extension(),
+        ))),
+        None if named.writable() != named => Err(Error::Invalid(format!(
+            "{}: fanlight reads {} but does not write it; name the output .{} (or give --format)",
+            dst.display(),
+            kind_name(named),
+            named.writable().extension(),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A format's usual name in messages.
+fn kind_name(kind: ImageKind) -> &'static str {
+    match kind {
+        ImageKind::Jpeg => "JPEG",
+        ImageKind::Png => "PNG",
+        ImageKind::Webp => "WebP",
+        ImageKind::Avif => "AVIF",
+        ImageKind::Gif => "GIF",
+        ImageKind::Tiff => "TIFF",
+        ImageKind::Heif => "HEIF",
+        ImageKind::Jxl => "JPEG XL",
+    }
 }
 
 /// `path` made absolute with symbolic links resolved, even when its last parts do not exist yet

@@ -12,7 +12,7 @@ use crate::error::ItemError;
 use crate::ops::decode::ImageKind;
 use crate::ops::encode::encode;
 use crate::ops::raster::Layout;
-use crate::pipeline::{Frame, Stage, Written};
+use crate::pipeline::{Frame, Job, Stage, Written};
 use crate::stage_name::StageName;
 
 /// A write-failure seam: called with the temporary file's path once it holds the encoded bytes,
@@ -56,7 +56,8 @@ impl Stage for Write {
         }
         meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
         let bytes = encode(&img, kind, &self.output.encoding(), &meta)?;
-        write_with(&frame.job.dst, &bytes, self.fault.as_ref())?;
+        let keep = Keep::of(&frame.job);
+        write_with(&frame.job.dst, &bytes, &keep, self.fault.as_ref())?;
         frame.written = Some(Written {
             width: img.width,
             height: img.height,
@@ -145,10 +146,63 @@ pub fn temp_key(name: &str) -> std::borrow::Cow<'_, str> {
     format!("{}.{hash:016x}", &name[..cut]).into()
 }
 
-/// Writes `bytes` to `dst` so that `dst` is either absent, as before, or complete, with the test
-/// seam `fault` called once the temporary file holds the bytes: its error is handled like a real
-/// one, so the temporary file is removed.
-fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<(), ItemError> {
+/// What of the input an output keeps, applied to the temporary file before the rename so the
+/// output appears with it.
+#[derive(Debug, Default)]
+struct Keep {
+    /// The permissions of the input it replaces (`--in-place`): a 0600 photo stays 0600.
+    mode: Option<fs::Permissions>,
+    /// The input's access and modification times (`keep_times`).
+    times: Option<fs::FileTimes>,
+}
+
+impl Keep {
+    /// What the output of `job` keeps of its input: the mode when the output replaces the
+    /// input itself (in place), the times the plan took when asked to. An input that cannot
+    /// be read keeps no mode (its read has failed with the reason already).
+    fn of(job: &Job) -> Keep {
+        let mode = fs::metadata(&job.src).ok().and_then(|meta| {
+            let replaces_input = fs::metadata(&job.dst).is_ok_and(|d| same_file(&meta, &d));
+            replaces_input.then(|| meta.permissions())
+        });
+        let times = job.times.map(|(accessed, modified)| {
+            fs::FileTimes::new()
+                .set_accessed(accessed)
+                .set_modified(modified)
+        });
+        Keep { mode, times }
+    }
+
+    /// Gives the temporary file at `tmp` what is kept.
+    fn apply(&self, tmp: &Path) -> io::Result<()> {
+        if let Some(mode) = &self.mode {
+            fs::set_permissions(tmp, mode.clone())?;
+        }
+        if let Some(times) = self.times {
+            fs::File::options()
+                .write(true)
+                .open(tmp)?
+                .set_times(times)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether two metadata are of one file (same device and inode).
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+/// Writes `bytes` to `dst` so that `dst` is either absent, as before, or complete, with what
+/// `keep` says of the input, and with the test seam `fault` called once the temporary file
+/// holds the bytes: its error is handled like a real one, so the temporary file is removed.
+fn write_with(
+    dst: &Path,
+    bytes: &[u8],
+    keep: &Keep,
+    fault: Option<&WriteFault>,
+) -> Result<(), ItemError> {
     let fail = |e: io::Error| ItemError::Write {
         path: dst.to_path_buf(),
         reason: io_reason(&e, dst),
@@ -156,7 +210,10 @@ fn write_with(dst: &Path, bytes: &[u8], fault: Option<&WriteFault>) -> Result<()
     if let Some(parent) = dst.parent() {
         fs::create_dir_all(parent).map_err(fail)?;
     }
-    let check = |tmp: &Path| fault.map_or(Ok(()), |fault| fault(tmp));
+    let check = |tmp: &Path| {
+        keep.apply(tmp)?;
+        fault.map_or(Ok(()), |fault| fault(tmp))
+    };
     crate::atomic::write_new(dst, bytes, |attempt| temp_path(dst, attempt), check).map_err(fail)
 }
 
