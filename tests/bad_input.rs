@@ -324,7 +324,11 @@ fn arithmetic_coded_jpegs_decode_as_libjpeg_turbo_decodes_them() {
     let decoded = fanlight::internals::decode::decode(arithmetic, 4_000_000, false).unwrap();
     let r = &decoded.raster;
     assert_eq!((r.width, r.height), reference.dimensions());
-    assert_eq!(r.data, reference.as_raw().as_slice(), "bit-identical to djpeg");
+    assert_eq!(
+        r.data,
+        reference.as_raw().as_slice(),
+        "bit-identical to djpeg"
+    );
 }
 
 #[test]

@@ -50,7 +50,8 @@ fn short_help_fits_80_columns_with_one_line_per_option_under_headings() {
         );
     }
     assert!(help.contains("fanlight convert --help"), "{help}");
-    assert!(help.lines().count() < 90, "{help}");
+    // One screen and a half at most (about 60 options, one line each, under 8 headings).
+    assert!(help.lines().count() < 96, "{help}");
 }
 
 #[test]

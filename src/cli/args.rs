@@ -177,7 +177,7 @@ pub struct ConvertArgs {
     )]
     pub shard: Option<Shard>,
 
-    /// Refuse images with more pixels than this (0: no limit).
+    /// Refuse images with more pixels (0: no limit).
     #[arg(
         long_help = "Refuse images with more pixels than this, checked before decoding: a count (24000000, 24e6, 24M for megapixels), or 0 for no limit. Default: 268402689 (16383 x 16383).",
         long,
@@ -202,7 +202,7 @@ pub struct ConvertArgs {
     pub lenient: bool,
 
     // ---- Size and crop
-    /// The resize box: WxH, N, Wx, xH or N%, with an optional suffix (> < ^ !).
+    /// The resize box: WxH, N, Wx, xH, N%; suffix > < ^ !
     #[arg(
         long,
         value_name = "SPEC",
@@ -230,7 +230,7 @@ pub struct ConvertArgs {
     )]
     pub enlarge: bool,
 
-    /// Decode every pixel of a JPEG, even when the resize discards most.
+    /// Decode JPEGs in full (no DCT scaling).
     #[arg(
         long,
         help_heading = "Size and crop",
