@@ -389,13 +389,13 @@ pub struct ConvertArgs {
     #[arg(long, help_heading = "Output format and metadata")]
     pub progressive: bool,
 
-    /// Standard Huffman tables in baseline JPEGs.
+    /// Huffman tables made for each JPEG (3-4% smaller).
     #[arg(
         long,
         help_heading = "Output format and metadata",
-        long_help = "Write baseline JPEGs with the standard Huffman tables instead of ones made for each image (the default, as sharp and cjpeg -optimize do: the same pixels, a few percent smaller)."
+        long_help = "Write baseline JPEGs with Huffman tables made for each image, as sharp and cjpeg -optimize do: the same pixels in 3-4% fewer bytes, at the cost of a second encoding pass (about 30% on a web export). Progressive JPEGs always have them."
     )]
-    pub no_optimize_coding: bool,
+    pub optimize_coding: bool,
 
     /// JPEG chroma subsampling: 420, 422 or 444.
     #[arg(
@@ -647,7 +647,7 @@ impl ConvertArgs {
         config.output.lossless = self.lossless;
         config.output.progressive = self.progressive;
         config.output.chroma = self.chroma;
-        config.output.optimize_coding = !self.no_optimize_coding;
+        config.output.optimize_coding = self.optimize_coding;
         config.output.png_level = self.png_level;
         config.output.metadata = if self.strip {
             MetadataMode::Strip

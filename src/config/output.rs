@@ -97,7 +97,8 @@ pub struct OutputSpec {
     pub progressive: bool,
     /// JPEG chroma subsampling; `None` is 4:2:0 below quality 90 and 4:4:4 from 90. Default `None`.
     pub chroma: Option<Chroma>,
-    /// JPEG Huffman tables made for each image (smaller files, the same pixels). Default `true`.
+    /// JPEG Huffman tables made for each image (3–4% smaller files, the same pixels, a slower
+    /// encode). Default `false`.
     pub optimize_coding: bool,
     /// PNG deflate level 0 (none) to 9 (smallest, slowest). Default 6.
     pub png_level: u8,
@@ -117,7 +118,7 @@ impl Default for OutputSpec {
             lossless: false,
             progressive: false,
             chroma: None,
-            optimize_coding: true,
+            optimize_coding: false,
             png_level: 6,
             metadata: MetadataMode::IccOnly,
             to_srgb: false,

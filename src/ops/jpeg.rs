@@ -67,7 +67,7 @@ pub fn decode(
         (width, height)
     };
     let denominator = plan(upright.0, upright.1).map_or(1, |g| g.dct_denominator());
-    let mut image = match no_panic(|| pixels(&mut decoder, bytes, grey, denominator)) {
+    let mut image = match no_panic(|| strict_pixels(&mut decoder, bytes, grey, denominator)) {
         Ok(image) => image,
         Err(error) if lenient => {
             // Damage found: take the lenient decoder's best effort, and say so.
@@ -127,6 +127,103 @@ fn best_effort_warning(error: ItemError) -> String {
         ),
         other => format!("best-effort decode: {other}"),
     }
+}
+
+/// The pixels, strictly, at 1/`denominator`: a sequential JPEG decoded in full goes through
+/// zune-jpeg, which writes straight into the pooled frame buffer; libjpeg-turbo-rs allocates
+/// whole component planes per photo, which inside fanlight (frame-sized allocations are fresh
+/// mappings, see DESIGN.md "Memory") doubled the page faults and made the J1 web export about
+/// 10% slower. Scaled decodes (small planes) and progressive files (libjpeg-turbo-rs is faster on
+/// them, and fails one cut short and closed with a marker, which zune-jpeg accepts) and
+/// arithmetic-coded files (zune-jpeg has no arithmetic decoder) go through libjpeg-turbo-rs.
+fn strict_pixels(
+    decoder: &mut Decoder,
+    bytes: &[u8],
+    grey: bool,
+    denominator: u32,
+) -> Result<DynamicImage, ItemError> {
+    let huffman_sequential =
+        !decoder.header().is_progressive && !super::sniff::jpeg_is_arithmetic(bytes);
+    if denominator == 1 && huffman_sequential {
+        sequential_pixels(bytes)
+    } else {
+        pixels(decoder, bytes, grey, denominator)
+    }
+}
+
+/// Zero bytes put in place of a sequential JPEG's final marker: more than zune-jpeg reads ahead
+/// (at most 8 bytes).
+const READ_AHEAD_FILL: usize = 16;
+
+/// A sequential JPEG's pixels through zune-jpeg in strict mode, in full.
+///
+/// zune-jpeg reads zero bits past a marker, so the entropy data of a sequential JPEG cut short
+/// and closed with an end-of-image marker would decode, even in strict mode, as a silent flat
+/// band; running out of bytes, by contrast, is caught ("premature end"). So the final marker is
+/// replaced by zero bytes, more than the decoder reads ahead: a whole image uses none of them (it
+/// read zero bits past the marker anyway), and a cut one runs out just after them. (Merely
+/// dropping the marker is not enough: the read-ahead of a small whole image would reach the end
+/// of the data and count as running out.)
+fn sequential_pixels(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+
+    if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
+        return Err(ItemError::Decode(
+            "the JPEG is truncated (no end-of-image marker)".into(),
+        ));
+    }
+    // `max_pixels`, checked from the header, is fanlight's one size limit: zune-jpeg's own cap
+    // of 16384 a side would refuse panoramas (20000x2500 is 50 MP).
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX);
+    let mut unmarked = Vec::new();
+    if let Some(data) = bytes.strip_suffix(&[0xFF, 0xD9]) {
+        unmarked = super::buffers::zeroed(data.len() + READ_AHEAD_FILL);
+        unmarked[..data.len()].copy_from_slice(data);
+    }
+    let source = if unmarked.is_empty() {
+        bytes
+    } else {
+        &unmarked
+    };
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(source), options);
+    decoder
+        .decode_headers()
+        .map_err(|e| ItemError::Decode(one_line(&format!("{e:?}"))))?;
+    let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
+    let out = if grey {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    };
+    decoder.set_options(options.jpeg_set_out_colorspace(out));
+    let (w, h) = decoder
+        .dimensions()
+        .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
+    let len = decoder
+        .output_buffer_size()
+        .ok_or_else(|| ItemError::Decode("no frame header".into()))?;
+    let mut pixels = super::buffers::zeroed(len);
+    let decoded = decoder.decode_into(&mut pixels);
+    drop(decoder);
+    super::buffers::recycle(unmarked);
+    if let Err(e) = decoded {
+        super::buffers::recycle(pixels);
+        return Err(ItemError::Decode(one_line(&format!(
+            "the image data is damaged: {e:?}"
+        ))));
+    }
+    let (w, h) = (w as u32, h as u32);
+    let image = if grey {
+        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
+    };
+    image.ok_or_else(|| ItemError::Decode("decoded size does not match the header".into()))
 }
 
 fn damaged(e: JpegError) -> ItemError {
@@ -242,7 +339,7 @@ mod tests {
     fn strict(bytes: &[u8], d: u32) -> Result<DynamicImage, ItemError> {
         let mut decoder = Decoder::new(bytes).map_err(damaged)?;
         let grey = decoder.header().components.len() == 1;
-        pixels(&mut decoder, bytes, grey, d)
+        strict_pixels(&mut decoder, bytes, grey, d)
     }
 
     /// The mean absolute difference of two equal-length pixel buffers.

@@ -114,6 +114,30 @@ pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// Whether the JPEG's frame is arithmetic-coded (SOF9 to SOF15 but SOF12, which is DAC's
+/// neighbour, not a frame), read from the markers before the first scan.
+#[must_use]
+pub fn jpeg_is_arithmetic(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    while let Some(&[0xFF, marker]) = bytes.get(at..at + 2) {
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        if matches!(marker, 0xC9..=0xCB | 0xCD..=0xCF) {
+            return true;
+        }
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xDA) {
+            return false;
+        }
+        let Some(len) = bytes.get(at + 2..at + 4) else {
+            return false;
+        };
+        at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+    }
+    false
+}
+
 /// Image descriptors in a GIF, counted by walking its blocks (stops at 1000 or at damage; the
 /// decoder judges the damage).
 fn gif_frames(bytes: &[u8]) -> usize {
@@ -265,6 +289,10 @@ mod tests {
             .unwrap()
             .contains("lossless JPEG (SOF3)"));
         assert_eq!(unsupported_jpeg(&jpeg(0xC9, 8)), None, "arithmetic");
+        assert!(jpeg_is_arithmetic(&jpeg(0xC9, 8)));
+        assert!(jpeg_is_arithmetic(&jpeg(0xCA, 8)));
+        assert!(!jpeg_is_arithmetic(&jpeg(0xC0, 8)));
+        assert!(!jpeg_is_arithmetic(&jpeg(0xC2, 8)));
         assert_eq!(
             unsupported_jpeg(&jpeg(0xCA, 8)),
             None,
