@@ -305,3 +305,59 @@ fn gravity_places_the_watermark_unless_watermark_gravity_overrides_it() {
     let (x, y) = run(&["--gravity", "top-left", "--watermark-gravity", "bottom"]);
     assert!((0.4..0.6).contains(&x) && y > 0.6, "override: {x} {y}");
 }
+
+#[test]
+fn jpegs_shrunk_on_load_come_out_at_the_sizes_a_full_decode_gives() {
+    // JPEG widths whose DCT-scaled size rounds the mapped region a hair past the smaller frame
+    // (29 at 1/2 is 15, and 29 × 15/29 is 15.000000000000002 in floating point), in every fit
+    // mode, with and without EXIF 6, against the same runs with --no-shrink-on-load.
+    let tmp = tempdir();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("in")).unwrap();
+    for (w, h) in [(29, 29), (58, 25), (203, 97), (51, 50)] {
+        write_jpeg(
+            &dir.join(format!("in/p{w}x{h}.jpg")),
+            &picture(w, h, 3),
+            None,
+        );
+        write_jpeg(
+            &dir.join(format!("in/r{w}x{h}.jpg")),
+            &picture(w, h, 5),
+            Some(6),
+        );
+    }
+    for (fit, size) in [
+        ("cover", "9x9"),
+        ("inside", "9x9"),
+        ("fill", "6x3"),
+        ("contain", "9x5"),
+        ("outside", "5x5"),
+        ("inside", "3x3"),
+    ] {
+        let sizes = |extra: &[&str]| {
+            let out = dir.join("out");
+            let _ = std::fs::remove_dir_all(&out);
+            let mut args = vec!["--resize", size, "--fit", fit, "--format", "png"];
+            args.extend_from_slice(extra);
+            convert(dir, &args);
+            let mut sizes: Vec<(String, (u32, u32))> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    let img = image::open(e.path()).unwrap();
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        (img.width(), img.height()),
+                    )
+                })
+                .collect();
+            sizes.sort();
+            sizes
+        };
+        assert_eq!(
+            sizes(&[]),
+            sizes(&["--no-shrink-on-load"]),
+            "--fit {fit} --resize {size}"
+        );
+    }
+}

@@ -80,7 +80,12 @@ impl Stage for Resize {
             let sx = f64::from(stored.0) / f64::from(full.0);
             let sy = f64::from(stored.1) / f64::from(full.1);
             let [left, top, width, height] = plan.src;
-            plan.src = [left * sx, top * sy, width * sx, height * sy];
+            let (left, top) = (left * sx, top * sy);
+            // Rounding may put the far edge a hair past the smaller frame's (29 × 15/29 is
+            // 15.000000000000002): the region is kept inside it.
+            let width = (width * sx).min(f64::from(stored.0) - left);
+            let height = (height * sy).min(f64::from(stored.1) - top);
+            plan.src = [left, top, width, height];
         }
         let resized = self.resizer.resample(img, &plan, self.background.0);
         buffers::replace(img, resized);
