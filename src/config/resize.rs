@@ -24,8 +24,8 @@ pub enum ResizeSpec {
     Percent(f64),
     /// A box with an ImageMagick suffix (`1920x1080>`), which sets the fit and whether photos
     /// may grow in place of [`Config::fit`](super::Config::fit) and
-    /// [`Config::enlarge`](super::Config::enlarge); a contradiction is refused
-    /// ([`check_fit`](super::check_fit)).
+    /// [`Config::enlarge`](super::Config::enlarge); a contradiction is refused before any work
+    /// (by [`crate::plan`] and [`crate::run`]).
     Suffixed {
         /// Width of the box, if constrained.
         width: Option<u32>,
