@@ -595,3 +595,34 @@ fn a_mismatch_writes_expected_actual_and_diff_where_the_message_says() {
     assert_matches_golden(&golden, &changed, &Tolerance::new(255, 0.0));
     assert!(!dir.exists());
 }
+
+#[test]
+fn an_output_file_is_checked_against_a_golden_by_its_path() {
+    // The README's library example: run fanlight, then check an output file by its path, with
+    // the image types taken from `fanlight::golden::image` (no `image` dependency needed).
+    use fanlight::golden::image as img;
+    let tmp = tempdir();
+    let out = tmp.path().join("out");
+    let mut config = Config::new(
+        vec![
+            bundled_photos().join("rocket.jpg"),
+            bundled_photos().join("retina.jpg"),
+        ],
+        &out,
+    );
+    config.resize = Some("320x320".parse::<ResizeSpec>().unwrap());
+    let report = fanlight::run(&config).unwrap();
+    assert_eq!(report.failed, 0, "{:?}", report.failures);
+    let rocket = out.join("rocket.jpg");
+    // The golden: the output itself, decoded and stored as PNG.
+    let golden = tmp.path().join("rocket.png");
+    let decoded: img::DynamicImage = img::open(&rocket).unwrap();
+    decoded.save(&golden).unwrap();
+    assert_matches_golden(&golden, &rocket, &Tolerance::new(0, 0.0));
+    // Another photo's output does not match it.
+    let retina = out.join("retina.jpg");
+    let mismatch = catch_unwind(AssertUnwindSafe(|| {
+        assert_matches_golden(&golden, &retina, &Tolerance::new(2, 0.005));
+    }));
+    assert!(mismatch.is_err(), "retina.jpg matched rocket's golden");
+}

@@ -19,6 +19,30 @@ pub trait AsGoldenImage {
     fn to_golden_image(&self) -> DynamicImage;
 }
 
+/// An image file (say an output fanlight just wrote), decoded by content with its EXIF
+/// orientation applied; panics naming the file when it cannot be read, as a test helper should.
+impl AsGoldenImage for Path {
+    fn to_golden_image(&self) -> DynamicImage {
+        let mut decoder = image::ImageReader::open(self)
+            .and_then(image::ImageReader::with_guessed_format)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.display()))
+            .into_decoder()
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", self.display()));
+        let orientation = image::ImageDecoder::orientation(&mut decoder)
+            .unwrap_or(image::metadata::Orientation::NoTransforms);
+        let mut img = DynamicImage::from_decoder(decoder)
+            .unwrap_or_else(|e| panic!("cannot decode {}: {e}", self.display()));
+        img.apply_orientation(orientation);
+        img
+    }
+}
+
+impl AsGoldenImage for PathBuf {
+    fn to_golden_image(&self) -> DynamicImage {
+        self.as_path().to_golden_image()
+    }
+}
+
 impl AsGoldenImage for DynamicImage {
     fn to_golden_image(&self) -> DynamicImage {
         self.clone()

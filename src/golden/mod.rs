@@ -19,6 +19,11 @@
 //! # Ok::<(), fanlight::golden::GoldenError>(())
 //! ```
 
+/// The `image` crate fanlight's golden API takes ([`AsGoldenImage`] is implemented for its
+/// buffers), re-exported so a test needs no `image` dependency of its own (whose default
+/// features would build codecs fanlight leaves out, the AVIF encoder among them).
+pub use image;
+
 mod assert;
 mod compare;
 mod diff;
