@@ -58,3 +58,24 @@ fn webp_with_metadata_is_byte_identical_whatever_the_workers() {
         assert!(a == b, "{} differs between 1 and 4 workers", f.display());
     }
 }
+
+#[test]
+fn a_decode_memory_budget_changes_the_order_of_work_not_the_bytes() {
+    // A one-byte budget lets one decode in at a time (each is larger than the budget and runs
+    // alone): every photo is still written, the same bytes as with no budget.
+    let tmp = tempdir();
+    let free = tmp.path().join("free");
+    let tight = tmp.path().join("tight");
+    let r1 = run_watched(j1_like(&free, 4, None), Duration::from_secs(120));
+    let mut config = j1_like(&tight, 4, None);
+    config.decode_memory = Some(1);
+    let r2 = run_watched(config, Duration::from_secs(120));
+    assert_eq!((r1.ok, r2.ok), (7, 7));
+    let files = files_below(&free);
+    assert_eq!(files, files_below(&tight));
+    for f in &files {
+        let a = std::fs::read(free.join(f)).unwrap();
+        let b = std::fs::read(tight.join(f)).unwrap();
+        assert!(a == b, "{} differs with a decode budget", f.display());
+    }
+}

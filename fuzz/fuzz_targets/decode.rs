@@ -45,7 +45,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(lenient || !best_effort);
         }
         let tiny = |w: u32, h: u32| Some(Geometry::scaled(w, h, ((w / 16).max(1), (h / 16).max(1))));
-        if let Ok((decoded, _)) = decode_shrunk(data, MAX_PIXELS, lenient, &tiny) {
+        if let Ok((decoded, _)) = decode_shrunk(data, MAX_PIXELS, lenient, &tiny, None) {
             let r = &decoded.raster;
             assert_eq!(
                 r.data.len(),

@@ -520,6 +520,10 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "N", value_parser = parse_count, help_heading = "Performance", long_help = "Capacity of every queue between stages (default: twice the receiving stage's workers).")]
     pub queue: Option<usize>,
 
+    /// Memory budget of JPEG decodes in flight.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Performance", long_help = "Memory the load workers' JPEG decodes may hold together, such as 128M: a decode waits until its estimate (file, frame, and a progressive file's full-resolution coefficients) fits beside the others', and one larger runs alone. Bounds peak memory on folders of large progressive JPEGs, at some cost in speed. Default: no budget.")]
+    pub decode_memory: Option<u64>,
+
     /// Fail a photo that takes longer (500ms, 30s, 2m).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Performance", long_help = "Fail a photo whose processing takes longer than this (500ms, 30s, 2m); the batch goes on.")]
     pub timeout: Option<std::time::Duration>,
@@ -667,6 +671,7 @@ impl ConvertArgs {
             config.workers.write = n;
         }
         config.queue_capacity = self.queue;
+        config.decode_memory = self.decode_memory;
         config.fail_fast = self.fail_fast;
         config.max_pixels = self.max_pixels;
         config.max_file_size = self.max_file_size;

@@ -90,6 +90,11 @@ pub struct Config {
     /// Refuse files larger than this many bytes before reading them, so a huge file that is not
     /// a photo (a video named `.jpg`) costs no memory. Default 2 GiB, more than any photo needs.
     pub max_file_size: u64,
+    /// Bytes that the load workers' JPEG decodes may hold together (estimated from each
+    /// header: the file, the frame, and a progressive file's coefficient planes); a decode waits
+    /// until it fits, and one larger than the budget runs alone. Bounds peak memory on folders
+    /// of large progressive JPEGs, at some cost in throughput. Default: none.
+    pub decode_memory: Option<u64>,
     /// Fail a photo whose processing has taken longer than this; checked as it enters and
     /// leaves each stage, so the batch goes on. Default: none.
     pub timeout: Option<Duration>,
@@ -122,6 +127,7 @@ impl Config {
             fail_fast: false,
             max_pixels: 268_402_689,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            decode_memory: None,
             lenient: false,
             timeout: None,
         }

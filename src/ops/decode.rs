@@ -6,6 +6,7 @@ use std::io::Cursor;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
+use super::budget::Budget;
 use super::geometry::Geometry;
 use super::raster::{Layout, Raster};
 use crate::error::{one_line, ItemError};
@@ -129,19 +130,21 @@ pub fn decode_stored(
     max_pixels: u64,
     lenient: bool,
 ) -> Result<(Decoded, Orientation), ItemError> {
-    decode_shrunk(bytes, max_pixels, lenient, &|_, _| None)
+    decode_shrunk(bytes, max_pixels, lenient, &|_, _| None, None)
 }
 
 /// [`decode_stored`], with a JPEG shrunk while it is decoded (DCT scaling) when the resize
 /// would throw the detail away: `plan` gives the resize's geometry for the photo's upright
 /// size, and the scale is [`Geometry::dct_denominator`]'s. The raster is then about 1/2, 1/4
 /// or 1/8 of [`Decoded::full_size`] on each axis; the resize maps its plan onto it. Other
-/// formats, and a damaged JPEG taken with `lenient`, decode in full.
+/// formats, and a damaged JPEG taken with `lenient`, decode in full. With a `budget`, a JPEG's
+/// decode first waits for its estimated memory to fit beside the decodes in flight.
 pub fn decode_shrunk(
     bytes: &[u8],
     max_pixels: u64,
     lenient: bool,
     plan: &dyn Fn(u32, u32) -> Option<Geometry>,
+    budget: Option<&Budget>,
 ) -> Result<(Decoded, Orientation), ItemError> {
     if bytes.is_empty() {
         return Err(ItemError::UnknownFormat("the file is empty".into()));
@@ -175,7 +178,7 @@ pub fn decode_shrunk(
             }
         };
     if kind == ImageKind::Jpeg {
-        return super::jpeg::decode(bytes, max_pixels, lenient, plan);
+        return super::jpeg::decode(bytes, max_pixels, lenient, plan, budget);
     }
     // Only the JPEG decoder has a best effort to offer: damage elsewhere is no `--lenient` case.
     decode_by_image(bytes, kind, format, max_pixels).map_err(without_lenient_hint)

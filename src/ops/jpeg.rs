@@ -6,8 +6,9 @@ use std::io::Cursor;
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageFormat, ImageReader};
-use libjpeg_turbo_rs::{DecodeLimits, Decoder, JpegError, PixelFormat, ScalingFactor};
+use libjpeg_turbo_rs::{DecodeLimits, Decoder, FrameHeader, JpegError, PixelFormat, ScalingFactor};
 
+use super::budget::Budget;
 use super::decode::{
     decode_by_image, decode_error, no_panic, to_raster, upright_but_quarter_turn, within_limit,
     without_lenient_hint, Decoded, ImageKind,
@@ -21,6 +22,7 @@ pub fn decode(
     max_pixels: u64,
     lenient: bool,
     plan: &dyn Fn(u32, u32) -> Option<Geometry>,
+    budget: Option<&Budget>,
 ) -> Result<(Decoded, Orientation), ItemError> {
     if let Some(what) = super::sniff::unsupported_jpeg(bytes) {
         return Err(ItemError::Unsupported {
@@ -67,6 +69,7 @@ pub fn decode(
         (width, height)
     };
     let denominator = plan(upright.0, upright.1).map_or(1, |g| g.dct_denominator());
+    let _permit = budget.map(|b| b.acquire(decode_memory(decoder.header(), bytes, denominator)));
     let mut image = match no_panic(|| strict_pixels(&mut decoder, bytes, grey, denominator)) {
         Ok(image) => image,
         Err(error) if lenient => {
@@ -92,6 +95,42 @@ pub fn decode(
         warning,
     };
     Ok((decoded, turn))
+}
+
+/// The memory a decode of this JPEG at 1/`denominator` holds at its peak, estimated from the
+/// header: the file, the output frame, and either the full-resolution coefficient planes of a
+/// progressive file (2 bytes a sample, whatever the scale) or the component planes at the
+/// decoded scale.
+fn decode_memory(header: &FrameHeader, bytes: &[u8], denominator: u32) -> u64 {
+    let (w, h) = (u64::from(header.width), u64::from(header.height));
+    let comps = &header.components;
+    let hmax = comps
+        .iter()
+        .map(|c| c.horizontal_sampling)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let vmax = comps
+        .iter()
+        .map(|c| c.vertical_sampling)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let samples: u64 = comps
+        .iter()
+        .map(|c| {
+            (w * u64::from(c.horizontal_sampling) / u64::from(hmax))
+                * (h * u64::from(c.vertical_sampling) / u64::from(vmax))
+        })
+        .sum();
+    let d2 = u64::from(denominator * denominator);
+    let channels = if comps.len() == 1 { 1 } else { 3 };
+    let work = if header.is_progressive {
+        samples * 2
+    } else {
+        samples / d2
+    };
+    bytes.len() as u64 + w * h * channels / d2 + work
 }
 
 /// A JPEG whose markers libjpeg-turbo-rs cannot read (data cut or corrupt inside them): the

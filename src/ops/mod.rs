@@ -3,6 +3,7 @@
 
 pub mod blend;
 pub mod blur;
+pub mod budget;
 pub mod buffers;
 pub mod colour;
 pub mod decode;

@@ -142,6 +142,9 @@ fn wire<'s>(
         gravity: config.gravity,
         enlarge: config.enlarge,
     };
+    let budget = config
+        .decode_memory
+        .map(|bytes| std::sync::Arc::new(crate::ops::budget::Budget::new(bytes)));
     let loaded = g.stage(found, load, single, || load::Load {
         max_pixels: config.pixel_limit(),
         max_file_size: config.max_file_size,
@@ -149,6 +152,7 @@ fn wire<'s>(
         output: config.output,
         mark_text: mark_text.clone(),
         shrink_for: config.shrink_on_load.then_some(sizing),
+        budget: budget.clone(),
     });
     let resized = g.stage(loaded, single, filter, || resize::Resize {
         sizing,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::config::{MetadataMode, OutputSpec};
 use crate::error::ItemError;
+use crate::ops::budget::Budget;
 use crate::ops::colour::to_srgb;
 use crate::ops::decode::decode_shrunk;
 use crate::ops::meta::Metadata;
@@ -30,6 +31,8 @@ pub struct Load {
     pub mark_text: Option<Arc<MarkText>>,
     /// The run's resize, when JPEGs may be shrunk on load for it.
     pub shrink_for: Option<Sizing>,
+    /// The memory budget the load workers' decodes share (`--decode-memory`).
+    pub budget: Option<Arc<Budget>>,
 }
 
 impl Stage for Load {
@@ -38,7 +41,13 @@ impl Stage for Load {
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let bytes = read_bounded(&frame.job.src, self.max_file_size)?;
         let plan = |width, height| self.shrink_for.and_then(|s| s.plan(width, height));
-        let (mut decoded, turn) = decode_shrunk(&bytes, self.max_pixels, self.lenient, &plan)?;
+        let (mut decoded, turn) = decode_shrunk(
+            &bytes,
+            self.max_pixels,
+            self.lenient,
+            &plan,
+            self.budget.as_deref(),
+        )?;
         if let Some(text) = &self.mark_text {
             frame.mark_text = Some(text.render(&frame.job.src, decoded.exif.as_deref()));
         }
