@@ -184,6 +184,15 @@ pub fn decode_shrunk(
     decode_by_image(bytes, kind, format, max_pixels).map_err(without_lenient_hint)
 }
 
+/// An `image` reader of `bytes` as `format`, without image's own limits: `max_pixels`, checked
+/// from the header, is the one size limit (image's default 512 MiB allocation cap would refuse
+/// photos the user allowed).
+pub(crate) fn image_reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.no_limits();
+    reader
+}
+
 /// Decodes `bytes` of `kind` through the `image` crate, in full: a header it cannot read is
 /// [`ItemError::Damaged`], damaged pixel data [`ItemError::Decode`].
 pub(crate) fn decode_by_image(
@@ -192,12 +201,8 @@ pub(crate) fn decode_by_image(
     format: ImageFormat,
     max_pixels: u64,
 ) -> Result<(Decoded, Orientation), ItemError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    // `max_pixels` (checked below, from the header) is the one size limit: image's default
-    // 512 MiB allocation cap would refuse photos the user allowed.
-    reader.no_limits();
     // A header that cannot be read is no `--lenient` case either: there is no best effort.
-    let mut decoder = reader
+    let mut decoder = image_reader(bytes, format)
         .into_decoder()
         .map_err(|e| without_lenient_hint(decode_error(e)))?;
     let (width, height) = decoder.dimensions();

@@ -2,16 +2,14 @@
 //! strictly, at 1/2, 1/4 or 1/8 of their size when the resize allows (DCT scaling), and, for
 //! `lenient`, a damaged file's best effort through `image` (zune-jpeg).
 
-use std::io::Cursor;
-
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageFormat, ImageReader};
+use image::{DynamicImage, ImageFormat};
 use libjpeg_turbo_rs::{DecodeLimits, Decoder, FrameHeader, JpegError, PixelFormat, ScalingFactor};
 
 use super::budget::Budget;
 use super::decode::{
-    decode_by_image, decode_error, no_panic, to_raster, upright_but_quarter_turn, within_limit,
-    without_lenient_hint, Decoded, ImageKind,
+    decode_by_image, decode_error, image_reader, no_panic, to_raster, upright_but_quarter_turn,
+    within_limit, without_lenient_hint, Decoded, ImageKind,
 };
 use super::geometry::Geometry;
 use crate::error::{one_line, ItemError};
@@ -143,12 +141,12 @@ fn unreadable_markers(
     error: ItemError,
 ) -> Result<(Decoded, Orientation), ItemError> {
     if !lenient {
-        let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
-        reader.no_limits();
-        return Err(match reader.into_decoder() {
-            Ok(_) => error,
-            Err(_) => without_lenient_hint(error),
-        });
+        return Err(
+            match image_reader(bytes, ImageFormat::Jpeg).into_decoder() {
+                Ok(_) => error,
+                Err(_) => without_lenient_hint(error),
+            },
+        );
     }
     // Already lenient: a failure now gets no `--lenient` hint.
     let (mut decoded, turn) =
@@ -175,18 +173,24 @@ fn best_effort_warning(error: ItemError) -> String {
 /// 10% slower. Scaled decodes (small planes) and progressive files (libjpeg-turbo-rs is faster on
 /// them, and fails one cut short and closed with a marker, which zune-jpeg accepts) and
 /// arithmetic-coded files (zune-jpeg has no arithmetic decoder) go through libjpeg-turbo-rs.
+/// Either way, a file with no end-of-image marker near its end is refused first, as truncated.
 fn strict_pixels(
     decoder: &mut Decoder,
     bytes: &[u8],
     grey: bool,
     denominator: u32,
 ) -> Result<DynamicImage, ItemError> {
+    if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
+        return Err(ItemError::Decode(
+            "the JPEG is truncated (no end-of-image marker)".into(),
+        ));
+    }
     let huffman_sequential =
         !decoder.header().is_progressive && !super::sniff::jpeg_is_arithmetic(bytes);
     if denominator == 1 && huffman_sequential {
         sequential_pixels(bytes)
     } else {
-        pixels(decoder, bytes, grey, denominator)
+        pixels(decoder, grey, denominator)
     }
 }
 
@@ -208,11 +212,6 @@ fn sequential_pixels(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
 
-    if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
-        return Err(ItemError::Decode(
-            "the JPEG is truncated (no end-of-image marker)".into(),
-        ));
-    }
     // `max_pixels`, checked from the header, is fanlight's one size limit: zune-jpeg's own cap
     // of 16384 a side would refuse panoramas (20000x2500 is 50 MP).
     let options = DecoderOptions::default()
@@ -256,13 +255,7 @@ fn sequential_pixels(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
             "the image data is damaged: {e:?}"
         ))));
     }
-    let (w, h) = (w as u32, h as u32);
-    let image = if grey {
-        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
-    } else {
-        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
-    };
-    image.ok_or_else(|| ItemError::Decode("decoded size does not match the header".into()))
+    frame_image(w as u32, h as u32, grey, pixels)
 }
 
 fn damaged(e: JpegError) -> ItemError {
@@ -271,10 +264,9 @@ fn damaged(e: JpegError) -> ItemError {
 
 /// A damaged JPEG's pixels as far as `image`'s lenient decoder gets.
 fn best_effort(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
-    // `max_pixels`, checked from the header, is the one size limit.
-    reader.no_limits();
-    let decoder = reader.into_decoder().map_err(decode_error)?;
+    let decoder = image_reader(bytes, ImageFormat::Jpeg)
+        .into_decoder()
+        .map_err(decode_error)?;
     DynamicImage::from_decoder(decoder).map_err(decode_error)
 }
 
@@ -282,21 +274,11 @@ fn best_effort(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
 /// 1/`denominator` of the stored size (1, 2, 4 or 8: DCT scaling, which skips the work for detail
 /// the resize would throw away).
 ///
-/// Strictness: a file with no end-of-image marker near its end is refused before decoding; data
-/// that runs out before the last block (a file cut short, even when closed with a marker,
+/// Strictness (beside [`strict_pixels`]' end-marker check): data that runs out before the last
+/// block (a file cut short, even when closed with a marker,
 /// sequential or progressive) is an error from the decoder; and every warning it reports (a
 /// corrupt Huffman code, extraneous bytes between markers) is taken as damage.
-fn pixels(
-    decoder: &mut Decoder,
-    bytes: &[u8],
-    grey: bool,
-    denominator: u32,
-) -> Result<DynamicImage, ItemError> {
-    if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
-        return Err(ItemError::Decode(
-            "the JPEG is truncated (no end-of-image marker)".into(),
-        ));
-    }
+fn pixels(decoder: &mut Decoder, grey: bool, denominator: u32) -> Result<DynamicImage, ItemError> {
     decoder.set_stop_on_warning(true);
     // `max_pixels`, checked from the header, is fanlight's one size limit; the decoder's own
     // caps (65500 a side) stay only as the format's limit.
@@ -321,8 +303,12 @@ fn pixels(
             return Err(damaged(e));
         }
     };
-    let (w, h) = (info.width as u32, info.height as u32);
     pixels.truncate(info.bytes_written);
+    frame_image(info.width as u32, info.height as u32, grey, pixels)
+}
+
+/// A decoder's grey or RGB output as an image of `w × h`.
+fn frame_image(w: u32, h: u32, grey: bool, pixels: Vec<u8>) -> Result<DynamicImage, ItemError> {
     let image = if grey {
         image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
     } else {

@@ -80,6 +80,30 @@ pub fn extra_frames(bytes: &[u8], kind: ImageKind) -> Option<String> {
 /// they are unsupported, not damaged. Arithmetic coding (SOF9, SOF10) is decoded.
 #[must_use]
 pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
+    let (marker, at) = jpeg_frame(bytes)?;
+    let lossless = matches!(marker, 0xC3 | 0xC7 | 0xCB | 0xCF);
+    // Hierarchical frames (SOF5-7, SOF13-15) are a differential mode nothing here decodes.
+    let hierarchical = matches!(marker, 0xC5..=0xC7 | 0xCD..=0xCF);
+    if lossless {
+        return Some(format!("lossless JPEG (SOF{})", marker - 0xC0));
+    }
+    if hierarchical {
+        return Some(format!("hierarchical JPEG (SOF{})", marker - 0xC0));
+    }
+    let precision = *bytes.get(at + 4)?;
+    (precision != 8).then(|| format!("{precision}-bit JPEG (fanlight decodes 8-bit JPEGs)"))
+}
+
+/// Whether the JPEG's frame is arithmetic-coded (SOF9 to SOF15 but SOF12, which is DAC's
+/// neighbour, not a frame), read from the markers before the first scan.
+#[must_use]
+pub fn jpeg_is_arithmetic(bytes: &[u8]) -> bool {
+    jpeg_frame(bytes).is_some_and(|(marker, _)| matches!(marker, 0xC9..=0xCB | 0xCD..=0xCF))
+}
+
+/// The JPEG's frame marker (SOF0 to SOF15, not DHT, JPG or DAC) and where it starts, found by
+/// walking the marker segments before the first scan; `None` when a scan or damage comes first.
+fn jpeg_frame(bytes: &[u8]) -> Option<(u8, usize)> {
     let mut at = 2;
     while let Some(&[0xFF, marker]) = bytes.get(at..at + 2) {
         if marker == 0xFF {
@@ -89,22 +113,8 @@ pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
         let len = usize::from(u16::from_be_bytes(
             bytes.get(at + 2..at + 4)?.try_into().ok()?,
         ));
-        let lossless = matches!(marker, 0xC3 | 0xC7 | 0xCB | 0xCF);
-        // Hierarchical frames (SOF5-7, SOF13-15) are a differential mode nothing here decodes.
-        let hierarchical = matches!(marker, 0xC5..=0xC7 | 0xCD..=0xCF);
-        if lossless {
-            return Some(format!("lossless JPEG (SOF{})", marker - 0xC0));
-        }
-        if hierarchical {
-            return Some(format!("hierarchical JPEG (SOF{})", marker - 0xC0));
-        }
-        if matches!(marker, 0xC0..=0xC2 | 0xC9 | 0xCA) {
-            let precision = *bytes.get(at + 4)?;
-            if precision != 8 {
-                return Some(format!(
-                    "{precision}-bit JPEG (fanlight decodes 8-bit JPEGs)"
-                ));
-            }
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return Some((marker, at));
         }
         if marker == 0xDA {
             return None;
@@ -112,30 +122,6 @@ pub fn unsupported_jpeg(bytes: &[u8]) -> Option<String> {
         at += 2 + len;
     }
     None
-}
-
-/// Whether the JPEG's frame is arithmetic-coded (SOF9 to SOF15 but SOF12, which is DAC's
-/// neighbour, not a frame), read from the markers before the first scan.
-#[must_use]
-pub fn jpeg_is_arithmetic(bytes: &[u8]) -> bool {
-    let mut at = 2;
-    while let Some(&[0xFF, marker]) = bytes.get(at..at + 2) {
-        if marker == 0xFF {
-            at += 1;
-            continue;
-        }
-        if matches!(marker, 0xC9..=0xCB | 0xCD..=0xCF) {
-            return true;
-        }
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xDA) {
-            return false;
-        }
-        let Some(len) = bytes.get(at + 2..at + 4) else {
-            return false;
-        };
-        at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
-    }
-    false
 }
 
 /// Image descriptors in a GIF, counted by walking its blocks (stops at 1000 or at damage; the
