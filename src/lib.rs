@@ -40,16 +40,16 @@ mod stages;
 pub use cancel::{CancelReason, CancelToken};
 pub use config::{
     cores, parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity,
-    parse_pixels, parse_png_level, parse_quality, parse_scale, parse_size, Background, Chroma,
-    Config, FilterSpec, Fit, FontSize, Format, Gravity, MetadataMode, OnExists, OutputSpec,
-    ParseError, PoolSize, ResizeSpec, Rgb, Selection, Shard, Suffix, WatermarkSpec, Workers,
-    AVIF_BUILT, FILTER_NAMES,
+    parse_pixels, parse_png_level, parse_quality, parse_scale, parse_size, parse_widths,
+    Background, Chroma, Config, FilterSpec, Fit, FontSize, Format, Gravity, MetadataMode, OnExists,
+    OutputSpec, ParseError, PoolSize, ResizeSpec, Rgb, Selection, Shard, Suffix, Variant,
+    VariantSpec, WatermarkSpec, Workers, AVIF_BUILT, FILTER_NAMES, VARIANT_KEYS,
 };
 pub use error::{Error, ItemError};
 pub use metrics::live::{LiveStage, Snapshot};
 pub use ops::text::BUNDLED_FONT;
-pub use pipeline::{Failure, Injector, Job, Warning};
-pub use report::{Report, StageReport};
+pub use pipeline::{Failure, Injector, Job, Output, Warning, Written};
+pub use report::{OutputFile, Report, StageReport};
 pub use run::{run, run_with, Observer, Progress, RunContext, SAMPLE_INTERVAL};
 pub use stage_name::StageName;
 pub use stages::discover::Plan;

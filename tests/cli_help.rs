@@ -50,8 +50,8 @@ fn short_help_fits_80_columns_with_one_line_per_option_under_headings() {
         );
     }
     assert!(help.contains("fanlight convert --help"), "{help}");
-    // One screen and a half at most (about 60 options, one line each, under 8 headings).
-    assert!(help.lines().count() < 96, "{help}");
+    // About one screen and a half (some 65 options, one line each, under 8 headings).
+    assert!(help.lines().count() < 100, "{help}");
 }
 
 #[test]

@@ -44,7 +44,9 @@ fuzz_target!(|data: &[u8]| {
                 .is_some_and(|w| w.starts_with("best-effort"));
             assert!(lenient || !best_effort);
         }
-        let tiny = |w: u32, h: u32| Some(Geometry::scaled(w, h, ((w / 16).max(1), (h / 16).max(1))));
+        let tiny = |w: u32, h: u32| {
+            Geometry::scaled(w, h, ((w / 16).max(1), (h / 16).max(1))).dct_denominator()
+        };
         if let Ok((decoded, _)) = decode_shrunk(data, MAX_PIXELS, lenient, &tiny, None) {
             let r = &decoded.raster;
             assert_eq!(

@@ -1,13 +1,13 @@
-//! The command line: clap definitions only, converted into the library's [`Config`].
+//! The command line: clap definitions only, converted into the library's
+//! [`Config`](fanlight::Config) by `to_config`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use fanlight::{
     parse_count, parse_duration, parse_name_template, parse_opacity, parse_pixels, parse_png_level,
-    parse_quality, parse_scale, parse_size, Background, Chroma, Config, FilterSpec, Fit, FontSize,
-    Format, Gravity, MetadataMode, OnExists, PoolSize, ResizeSpec, Rgb, Shard, WatermarkSpec,
-    FILTER_NAMES,
+    parse_quality, parse_scale, parse_size, Background, Chroma, FilterSpec, Fit, FontSize, Format,
+    Gravity, OnExists, PoolSize, ResizeSpec, Rgb, Shard, VariantSpec, FILTER_NAMES,
 };
 
 /// Batch photo pipeline: resize, filter, watermark and re-encode folders of photos, and show
@@ -211,6 +211,27 @@ pub struct ConvertArgs {
     )]
     pub resize: Option<ResizeSpec>,
 
+    /// Several widths from one decode: W,W,...
+    #[arg(
+        long,
+        value_name = "W,W,...",
+        value_parser = parse_widths,
+        conflicts_with = "resize",
+        help_heading = "Size and crop",
+        long_help = "Write each photo at several widths from one decode (a responsive set for srcset): each the photo fit to that width, never enlarged without --enlarge, so a width past the photo's gives its own width once. Crossed with every --format of a list (--format webp,jpeg). Named {stem}-{width}.{ext} unless --name says otherwise."
+    )]
+    pub widths: Option<Widths>,
+
+    /// One output each: SIZE[,fit=,quality=,format=,name=].
+    #[arg(
+        long = "variant",
+        value_name = "SPEC",
+        conflicts_with = "resize",
+        help_heading = "Size and crop",
+        long_help = "One output of each photo, repeatable, for sets whose members differ in more than width: a --resize box, then optional fit=, gravity=, enlarge, quality=, format= and, last, name= (a --name template), e.g. --variant 320x320,fit=cover,quality=70 --variant 1280 --variant 1920. What a variant leaves out comes from the other options; without format= it is made in every --format. Joins --widths' outputs."
+    )]
+    pub variants: Vec<VariantSpec>,
+
     /// Fit: inside, cover, fill, contain or outside.
     #[arg(
         long_help = "How photos fit the --resize box: inside (aspect kept, within the box), cover (aspect kept, fills the box, cropped at --gravity), fill (stretched to the box), contain (inside, padded to the box with --background) or outside (aspect kept, covers the box, nothing cropped). Default: inside.",
@@ -362,16 +383,17 @@ pub struct ConvertArgs {
     pub margin: u32,
 
     // ---- Output format and metadata
-    /// Output format: same, jpeg, png, webp or avif.
+    /// Format: same, jpeg, png, webp, avif, or a list.
     #[arg(
-        long_help = "Output format: same (as each input, or as the extension of --name or -o FILE), jpeg, png, webp or avif (avif needs a build with the avif feature). Default: same.",
+        long_help = "Output format: same (as each input, or as the extension of --name or -o FILE), jpeg, png, webp or avif (avif needs a build with the avif feature). A list (webp,jpeg) writes every photo, and every --widths width, in each. Default: same.",
         long,
         value_name = "FORMAT",
         default_value = "same",
+        value_delimiter = ',',
         help_heading = "Output format and metadata",
         hide_default_value = true
     )]
-    pub format: Format,
+    pub format: Vec<Format>,
 
     /// JPEG, WebP and AVIF quality (default: 85).
     #[arg(long, value_name = "1..100", default_value = "85", value_parser = parse_quality, help_heading = "Output format and metadata", hide_default_value = true, long_help = "Quality 1 to 100 of JPEG, lossy WebP and AVIF (compression effort for lossless WebP). Default: 85.")]
@@ -575,6 +597,15 @@ pub struct ConvertArgs {
     )]
     pub report_html: Option<PathBuf>,
 
+    /// Write a JSON manifest of every output (for srcset).
+    #[arg(
+        long,
+        value_name = "FILE",
+        help_heading = "Reporting",
+        long_help = "Write a JSON manifest of the run's outputs (schema in the README): for each input its path and size, and each output's path (relative to -o), format, width, height and bytes, in a stable order, for a static-site generator to build srcset and <picture> from. The path is checked before any work."
+    )]
+    pub manifest: Option<PathBuf>,
+
     /// Write a Chrome trace of the run (for Perfetto).
     #[arg(
         long,
@@ -602,82 +633,10 @@ pub enum ProgressArg {
     None,
 }
 
-impl ConvertArgs {
-    /// The library configuration these options describe.
-    pub fn to_config(&self) -> Config {
-        let mut config = Config::new(self.inputs.clone(), self.output.clone());
-        config.resize = self.resize;
-        config.enlarge = self.enlarge;
-        config.shrink_on_load = !self.no_shrink_on_load;
-        config.fit = self.fit;
-        config.gravity = self.gravity.unwrap_or(Gravity::Center);
-        config.background = self.background;
-        config.select.recursive = !self.no_recursive;
-        config.select.include = self.include.clone();
-        config.select.exclude = self.exclude.clone();
-        config.select.shard = self.shard;
-        config.name_template = self.name.clone();
-        config.in_place = self.in_place;
-        config.on_exists = self.on_exists;
-        config.filters = self.filters.clone();
-        let (font_size, font_size_percent) = match self.font_size {
-            FontSize::Px(px) => (px, None),
-            FontSize::Percent(p) => (36.0, Some(p)),
-        };
-        let marked = self.watermark.is_some() || self.watermark_image.is_some();
-        config.watermark = marked.then(|| WatermarkSpec {
-            text: self
-                .watermark
-                .as_deref()
-                .unwrap_or_default()
-                .replace("\\n", "\n"),
-            image: self.watermark_image.clone(),
-            image_gravity: self.watermark_image_gravity,
-            scale: self.watermark_scale,
-            tile: self.tile,
-            font: self.font.clone(),
-            font_size,
-            font_size_percent,
-            color: self.color,
-            opacity: self.opacity,
-            gravity: self
-                .watermark_gravity
-                .or(self.gravity)
-                .unwrap_or(Gravity::BottomRight),
-            margin: self.margin,
-        });
-        config.output.format = self.format;
-        config.output.quality = self.quality;
-        config.output.lossless = self.lossless;
-        config.output.progressive = self.progressive;
-        config.output.chroma = self.chroma;
-        config.output.optimize_coding = self.optimize_coding;
-        config.output.png_level = self.png_level;
-        config.output.metadata = if self.strip {
-            MetadataMode::Strip
-        } else if self.keep_metadata {
-            MetadataMode::Keep
-        } else {
-            MetadataMode::IccOnly
-        };
-        config.output.to_srgb = self.to_srgb;
-        if let Some(n) = self.workers {
-            config.workers.filter = n;
-        }
-        if let Some(n) = self.load_workers {
-            config.workers.load = n;
-        }
-        if let Some(n) = self.write_workers {
-            config.workers.write = n;
-        }
-        config.queue_capacity = self.queue;
-        config.decode_memory = self.decode_memory;
-        config.fail_fast = self.fail_fast;
-        config.max_pixels = self.max_pixels;
-        config.max_file_size = self.max_file_size;
-        config.lenient = self.lenient;
-        config.timeout = self.timeout;
-        config.output.keep_times = self.keep_times;
-        config
-    }
+/// `--widths`' value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Widths(pub Vec<u32>);
+
+fn parse_widths(s: &str) -> Result<Widths, fanlight::ParseError> {
+    fanlight::parse_widths(s).map(Widths)
 }

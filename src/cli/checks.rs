@@ -113,8 +113,11 @@ fn format_name(format: Format) -> &'static str {
 /// The format every output gets: `--format`, else an explicit photo extension in the output's
 /// name; `None` when it follows each input.
 pub fn output_format(args: &ConvertArgs, name: &str) -> Format {
-    if args.format != Format::Same {
-        return args.format;
+    match args.format[..] {
+        // Several formats: no option is idle for all of them.
+        [_, _, ..] => return Format::Same,
+        [format] if format != Format::Same => return format,
+        _ => {}
     }
     let ext = Path::new(name)
         .extension()
@@ -202,7 +205,8 @@ pub fn idle_options(args: &ConvertArgs, typed: &ArgMatches, format: Format) -> V
                 )
             }),
     );
-    if args.resize.is_none() {
+    let resized = args.resize.is_some() || args.widths.is_some() || !args.variants.is_empty();
+    if !resized {
         for id in ["fit", "enlarge"] {
             if given(id) {
                 lines.push(format!(
@@ -211,14 +215,14 @@ pub fn idle_options(args: &ConvertArgs, typed: &ArgMatches, format: Format) -> V
             }
         }
     }
-    let anchored = args.resize.is_some() && matches!(args.fit, Fit::Cover | Fit::Contain);
+    let anchored = resized && matches!(args.fit, Fit::Cover | Fit::Contain);
     if given("gravity") && !marked && !anchored {
         lines.push(
             "warning: --gravity does nothing here: it anchors --fit cover and contain, and the watermark"
                 .into(),
         );
     }
-    if given("background") && (args.resize.is_none() || args.fit != Fit::Contain) {
+    if given("background") && (!resized || args.fit != Fit::Contain) {
         lines.push(
             "warning: --background does nothing here: it pads --fit contain (transparent photos written as JPEG are flattened onto white)"
                 .into(),

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::parser::ValueSource;
 use clap::ArgMatches;
-use fanlight::report::{report_html, report_json, save, summary, summary_line, trace_json};
+use fanlight::report::{
+    manifest_json, report_html, report_json, save, summary, summary_line, trace_json,
+};
 use fanlight::{CancelReason, CancelToken, Config, Report, RunContext};
 
 use super::args::{ConvertArgs, ProgressArg};
@@ -23,6 +25,8 @@ pub struct Run {
     pub report: Option<PathBuf>,
     pub report_html: Option<PathBuf>,
     pub trace: Option<PathBuf>,
+    /// Where the manifest of the outputs goes (`--manifest`).
+    pub manifest: Option<PathBuf>,
     /// The whole stage table even for one photo (`--stats`).
     pub stats: bool,
     /// The one file `-o FILE` names, when a single input file goes to it.
@@ -60,6 +64,7 @@ pub fn start(args: &ConvertArgs, typed: Option<&ArgMatches>) -> u8 {
         ("--report", &args.report),
         ("--report-html", &args.report_html),
         ("--trace", &args.trace),
+        ("--manifest", &args.manifest),
     ] {
         if let Some(path) = path {
             problems.extend(checks::writable_file(option, path).err());
@@ -84,6 +89,7 @@ pub fn start(args: &ConvertArgs, typed: Option<&ArgMatches>) -> u8 {
         report: args.report.clone(),
         report_html: args.report_html.clone(),
         trace: args.trace.clone(),
+        manifest: args.manifest.clone(),
         stats: args.stats,
         file,
     })
@@ -153,6 +159,7 @@ pub fn demo(repo: &Path) -> u8 {
         report: None,
         report_html: None,
         trace: None,
+        manifest: None,
         stats: true,
         file: None,
     })
@@ -244,11 +251,14 @@ pub fn convert(run: &Run) -> u8 {
     // is rendered from the JSON document, as `fanlight report FILE --html` does.
     let doc = (run.report.is_some() || run.report_html.is_some()).then(|| report_json(&report));
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON serialises");
-    let documents: [(&Option<PathBuf>, &dyn Fn() -> String); 3] = [
+    let documents: [(&Option<PathBuf>, &dyn Fn() -> String); 4] = [
         (&run.report, &|| {
             doc.as_ref().map(pretty).unwrap_or_default()
         }),
         (&run.trace, &|| pretty(&trace_json(&report))),
+        (&run.manifest, &|| {
+            pretty(&manifest_json(&report, &config.output_dir))
+        }),
         (&run.report_html, &|| {
             doc.as_ref().map(report_html).unwrap_or_default()
         }),
@@ -272,21 +282,45 @@ pub fn dry_run(config: &Config) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let mut outputs = 0;
     for (job, refusal) in &plan.jobs {
         match refusal {
-            None => println!("{} -> {}", job.src.display(), job.dst.display()),
+            None => {
+                for output in &job.outputs {
+                    println!("{} -> {}", job.src.display(), output.dst.display());
+                }
+                outputs += job.outputs.len();
+            }
             Some(e) => println!("{} -> refused: {e}", job.src.display()),
         }
     }
     for (src, dst) in &plan.skipped {
         println!("{} -> skipped: {} exists", src.display(), dst.display());
     }
-    eprintln!(
-        "dry run: {} to process, {} skipped; nothing written",
-        plan.jobs.len(),
-        plan.skipped.len()
-    );
+    let photos = plan.jobs.len();
+    if config.variants.len() > 1 {
+        eprintln!(
+            "dry run: {photos} {} to process into {outputs} {}, {} {} skipped; nothing written",
+            plural(photos, "photo", "photos"),
+            plural(outputs, "file", "files"),
+            plan.skipped.len(),
+            plural(plan.skipped.len(), "file", "files"),
+        );
+    } else {
+        eprintln!(
+            "dry run: {photos} to process, {} skipped; nothing written",
+            plan.skipped.len()
+        );
+    }
     EXIT_OK
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }
 
 fn exit_code(report: &Report) -> u8 {

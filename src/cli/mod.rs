@@ -10,6 +10,7 @@ mod live;
 mod presets;
 mod report;
 mod suggest;
+mod to_config;
 
 use std::ffi::OsString;
 

@@ -15,11 +15,12 @@ mod parse;
 mod resize;
 mod select;
 mod template;
+mod variant;
 mod watermark;
 mod workers;
 
 pub use filters::{FilterSpec, FILTER_NAMES};
-pub use fit::{check as check_fit, plan as plan_geometry, Background, Fit, Geometry};
+pub use fit::{check as check_fit, Background, Fit, Geometry};
 pub use output::{Chroma, Format, MetadataMode, OutputSpec, AVIF_BUILT};
 pub use parse::{
     parse_count, parse_duration, parse_font_size, parse_name_template, parse_opacity, parse_pixels,
@@ -28,6 +29,7 @@ pub use parse::{
 pub use resize::{ResizeSpec, Suffix};
 pub use select::{OnExists, Selection, Shard};
 pub use template::{utc_date, TemplateValues, TextTemplate};
+pub use variant::{parse_widths, Variant, VariantSpec, VARIANT_KEYS};
 pub use watermark::{parse_scale, FontSize, Gravity, Rgb, WatermarkSpec};
 pub use workers::{cores, PoolSize, Workers};
 
@@ -66,15 +68,21 @@ pub struct Config {
     pub watermark: Option<WatermarkSpec>,
     /// Output format and encoder settings.
     pub output: OutputSpec,
+    /// Several outputs of every photo from one decode (a responsive set), each with its own
+    /// size, fit, format, quality and name; the fields above give whatever a variant does not
+    /// set (filters, watermark, metadata, encoder details). Empty: one output, described by
+    /// [`Config::resize`], [`Config::fit`], [`OutputSpec::format`] and the rest. Default: empty.
+    pub variants: Vec<Variant>,
     /// Worker counts of the pooled stages.
     pub workers: Workers,
     /// Which files of the inputs to take.
     pub select: Selection,
     /// What to do when an output file already exists. Default: overwrite.
     pub on_exists: OnExists,
-    /// Output file name below its mirrored folder, with `{stem}`, `{ext}`, `{width}` and
-    /// `{height}` (the output's size, known before any work from each file's header). Default
-    /// `{stem}.{ext}`.
+    /// Output file name below its mirrored folder, with `{stem}`, `{ext}`, `{format}`, `{width}`
+    /// and `{height}` (the output's size, known before any work from each file's header).
+    /// Default `{stem}.{ext}` (`{stem}-{width}.{ext}` for variants of several sizes, see
+    /// [`Config::variant_name`]).
     pub name_template: String,
     /// Write each output beside its input instead of below [`Config::output_dir`], replacing
     /// the input when the name is the same. Without it no file is ever written into an input
@@ -118,6 +126,7 @@ impl Config {
             filters: Vec::new(),
             watermark: None,
             output: OutputSpec::default(),
+            variants: Vec::new(),
             select: Selection::default(),
             on_exists: OnExists::Overwrite,
             name_template: "{stem}.{ext}".into(),
@@ -172,11 +181,6 @@ impl Config {
     /// `{height}` in [`Config::name_template`] become. The resize stage makes exactly this size.
     #[must_use]
     pub fn output_size(&self, width: u32, height: u32) -> (u32, u32) {
-        match &self.resize {
-            None => (width, height),
-            Some(spec) => {
-                plan_geometry(spec, self.fit, self.gravity, self.enlarge, width, height).canvas
-            }
-        }
+        Variant::of(self).output_size(width, height)
     }
 }

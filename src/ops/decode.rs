@@ -7,7 +7,6 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use super::budget::Budget;
-use super::geometry::Geometry;
 use super::raster::{Layout, Raster};
 use crate::error::{one_line, ItemError};
 
@@ -44,6 +43,22 @@ impl ImageKind {
             ImageKind::Gif => "gif",
             ImageKind::Tiff => "tif",
             ImageKind::Heif => "heic",
+            ImageKind::Jxl => "jxl",
+        }
+    }
+
+    /// The format's name as `{format}` in a file name and the manifest write it: `jpeg`,
+    /// `png`, `webp`, `avif`, `gif`, `tiff`, `heif`, `jxl`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "jpeg",
+            ImageKind::Png => "png",
+            ImageKind::Webp => "webp",
+            ImageKind::Avif => "avif",
+            ImageKind::Gif => "gif",
+            ImageKind::Tiff => "tiff",
+            ImageKind::Heif => "heif",
             ImageKind::Jxl => "jxl",
         }
     }
@@ -130,20 +145,22 @@ pub fn decode_stored(
     max_pixels: u64,
     lenient: bool,
 ) -> Result<(Decoded, Orientation), ItemError> {
-    decode_shrunk(bytes, max_pixels, lenient, &|_, _| None, None)
+    decode_shrunk(bytes, max_pixels, lenient, &|_, _| 1, None)
 }
 
 /// [`decode_stored`], with a JPEG shrunk while it is decoded (DCT scaling) when the resize
-/// would throw the detail away: `plan` gives the resize's geometry for the photo's upright
-/// size, and the scale is [`Geometry::dct_denominator`]'s. The raster is then about 1/2, 1/4
-/// or 1/8 of [`Decoded::full_size`] on each axis; the resize maps its plan onto it. Other
+/// would throw the detail away: `scale` gives the DCT scale denominator (1, 2, 4 or 8) the
+/// outputs allow for the photo's upright size, as
+/// [`Geometry::dct_denominator`](super::geometry::Geometry::dct_denominator) finds it for each
+/// of them. The raster is then about 1/2, 1/4 or 1/8 of [`Decoded::full_size`] on each axis;
+/// the resize maps its plan onto it. Other
 /// formats, and a damaged JPEG taken with `lenient`, decode in full. With a `budget`, a JPEG's
 /// decode first waits for its estimated memory to fit beside the decodes in flight.
 pub fn decode_shrunk(
     bytes: &[u8],
     max_pixels: u64,
     lenient: bool,
-    plan: &dyn Fn(u32, u32) -> Option<Geometry>,
+    scale: &dyn Fn(u32, u32) -> u32,
     budget: Option<&Budget>,
 ) -> Result<(Decoded, Orientation), ItemError> {
     if bytes.is_empty() {
@@ -178,7 +195,7 @@ pub fn decode_shrunk(
             }
         };
     if kind == ImageKind::Jpeg {
-        return super::jpeg::decode(bytes, max_pixels, lenient, plan, budget);
+        return super::jpeg::decode(bytes, max_pixels, lenient, scale, budget);
     }
     // Only the JPEG decoder has a best effort to offer: damage elsewhere is no `--lenient` case.
     decode_by_image(bytes, kind, format, max_pixels).map_err(without_lenient_hint)

@@ -11,7 +11,6 @@ use super::decode::{
     decode_by_image, decode_error, image_reader, no_panic, to_raster, upright_but_quarter_turn,
     within_limit, without_lenient_hint, Decoded, ImageKind,
 };
-use super::geometry::Geometry;
 use crate::error::{one_line, ItemError};
 
 /// Decodes a JPEG (see [`super::decode::decode_shrunk`]).
@@ -19,7 +18,7 @@ pub fn decode(
     bytes: &[u8],
     max_pixels: u64,
     lenient: bool,
-    plan: &dyn Fn(u32, u32) -> Option<Geometry>,
+    scale: &dyn Fn(u32, u32) -> u32,
     budget: Option<&Budget>,
 ) -> Result<(Decoded, Orientation), ItemError> {
     if let Some(what) = super::sniff::unsupported_jpeg(bytes) {
@@ -66,7 +65,7 @@ pub fn decode(
     } else {
         (width, height)
     };
-    let denominator = plan(upright.0, upright.1).map_or(1, |g| g.dct_denominator());
+    let denominator = scale(upright.0, upright.1);
     let _permit = budget.map(|b| b.acquire(decode_memory(decoder.header(), bytes, denominator)));
     let mut image = match no_panic(|| strict_pixels(&mut decoder, bytes, grey, denominator)) {
         Ok(image) => image,

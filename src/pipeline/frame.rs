@@ -21,14 +21,33 @@ pub struct Job {
     pub id: usize,
     /// The file to read.
     pub src: PathBuf,
+    /// The files to write: one, or one per variant ([`crate::Config::variants`]) in the
+    /// variants' order, without those left out (an output that exists under `--on-exists
+    /// skip`, a variant that would duplicate another). Never empty.
+    pub outputs: Vec<Output>,
+    /// The input's access and modification times as they were before the run read it, when
+    /// the output is to keep them ([`crate::config::OutputSpec::keep_times`]).
+    pub times: Option<(SystemTime, SystemTime)>,
+}
+
+impl Job {
+    /// The first output's path: the only one, unless the run has variants.
+    #[must_use]
+    pub fn dst(&self) -> &std::path::Path {
+        &self.outputs[0].dst
+    }
+}
+
+/// One file a job writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Which of the run's variants it is (an index into [`crate::Config::outputs`]).
+    pub variant: usize,
     /// The file to write.
     pub dst: PathBuf,
     /// The output size the plan computed from the header, when the name depends on it
     /// (`{width}`, `{height}`); `write` checks that the result has this size.
     pub size: Option<(u32, u32)>,
-    /// The input's access and modification times as they were before the run read it, when
-    /// the output is to keep them ([`crate::config::OutputSpec::keep_times`]).
-    pub times: Option<(SystemTime, SystemTime)>,
 }
 
 /// A photo on its way through the stages.
@@ -36,6 +55,10 @@ pub struct Job {
 pub struct Frame {
     /// Which input this is.
     pub job: Arc<Job>,
+    /// Which of the job's outputs this frame makes (indices into [`Job::outputs`]): all of them
+    /// until `resize`, which makes a frame per distinct size, and `watermark` a frame per
+    /// output.
+    pub outputs: Vec<usize>,
     /// The pixels; `None` before `load` and after `write`.
     pub image: Option<Raster>,
     /// A quarter turn (EXIF 5–8) still to be done: `load` leaves it to `resize`, which turns the
@@ -48,6 +71,11 @@ pub struct Frame {
     pub meta: Metadata,
     /// Input size in pixels (as stored), for throughput figures.
     pub input_size: (u32, u32),
+    /// Input size in pixels as the photo is seen (its EXIF orientation applied), and its file
+    /// size in bytes: what the manifest says of the input.
+    pub input_upright: (u32, u32),
+    /// See [`Frame::input_upright`].
+    pub input_bytes: u64,
     /// The image's size had it been decoded in full, before the quarter turn: larger than the
     /// image when `load` shrank a JPEG while decoding it, and what `resize` plans from. `(0, 0)`
     /// (not loaded by `load`) means the image's own size.
@@ -68,18 +96,49 @@ impl Frame {
     #[must_use]
     pub fn new(job: Arc<Job>) -> Self {
         Frame {
+            outputs: (0..job.outputs.len()).collect(),
             job,
             image: None,
             turn: Orientation::NoTransforms,
             kind: None,
             meta: Metadata::default(),
             input_size: (0, 0),
+            input_upright: (0, 0),
+            input_bytes: 0,
             full_size: (0, 0),
             written: None,
             started: None,
             mark_text: None,
             warning: None,
         }
+    }
+
+    /// A frame for the same photo making `outputs`, carrying `image` and a copy of everything
+    /// else but the warning, which travels on one frame only (it is reported once).
+    #[must_use]
+    pub fn sibling(&self, outputs: Vec<usize>, image: Raster) -> Frame {
+        Frame {
+            job: self.job.clone(),
+            outputs,
+            image: Some(image),
+            turn: Orientation::NoTransforms,
+            kind: self.kind,
+            meta: self.meta.clone(),
+            input_size: self.input_size,
+            input_upright: self.input_upright,
+            input_bytes: self.input_bytes,
+            full_size: self.full_size,
+            written: None,
+            started: self.started,
+            mark_text: self.mark_text.clone(),
+            warning: None,
+        }
+    }
+
+    /// The output this frame makes, once `watermark` has given each output its own frame.
+    #[must_use]
+    pub fn output(&self) -> &Output {
+        &self.job.outputs[self.outputs[0]]
     }
 
     /// Does the quarter turn still to be done, if any.
@@ -108,6 +167,8 @@ pub struct Written {
     pub height: u32,
     /// File size in bytes.
     pub bytes: u64,
+    /// The format written: `jpeg`, `png`, `webp` or `avif`.
+    pub format: &'static str,
 }
 
 /// A photo that failed (or was cancelled), with the stage and the reason.
@@ -115,21 +176,45 @@ pub struct Written {
 pub struct Failure {
     /// Which input.
     pub job: Arc<Job>,
+    /// Which of its outputs failed (indices into [`Job::outputs`]): all of them when the photo
+    /// failed before `resize` split it into its variants.
+    pub outputs: Vec<usize>,
     /// Where it failed.
     pub stage: StageName,
     /// Why.
     pub error: ItemError,
 }
 
+impl Failure {
+    /// The failure of every output `frame` was to make.
+    #[must_use]
+    pub fn of(frame: &Frame, stage: StageName, error: ItemError) -> Failure {
+        Failure {
+            job: frame.job.clone(),
+            outputs: frame.outputs.clone(),
+            stage,
+            error,
+        }
+    }
+
+    /// Whether only some of the photo's outputs failed (one variant's write, say).
+    #[must_use]
+    pub fn is_partial(&self) -> bool {
+        self.outputs.len() < self.job.outputs.len()
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} failed: {}",
-            self.job.src.display(),
-            self.stage,
-            self.error
-        )
+        write!(f, "{}", self.job.src.display())?;
+        if self.is_partial() {
+            // A variant failed alone: it is named by its output path.
+            for (i, &o) in self.outputs.iter().enumerate() {
+                let sep = if i == 0 { " -> " } else { ", " };
+                write!(f, "{sep}{}", self.job.outputs[o].dst.display())?;
+            }
+        }
+        write!(f, ": {} failed: {}", self.stage, self.error)
     }
 }
 

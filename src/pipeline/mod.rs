@@ -6,7 +6,7 @@ mod frame;
 mod gate;
 mod worker;
 
-pub use frame::{Failure, Frame, Item, Job, Warning, Written};
+pub use frame::{Failure, Frame, Item, Job, Output, Warning, Written};
 pub(crate) use gate::{plan_targets, Gate};
 pub(crate) use worker::{serve, Shared};
 pub use worker::{Injector, Stage};

@@ -24,6 +24,14 @@ pub trait Stage {
 
     /// Does this stage's work on one photo.
     fn process(&mut self, frame: Frame) -> Result<Frame, ItemError>;
+
+    /// The frames this stage passes on for `frame`, in order: by default the one
+    /// [`Stage::process`] makes. A stage that fans a photo out into its variants (`resize`, a
+    /// frame per size; `watermark`, a frame per output) overrides this. An error fails every
+    /// output `frame` was to make.
+    fn split(&mut self, frame: Frame) -> Result<Vec<Frame>, ItemError> {
+        self.process(frame).map(|f| vec![f])
+    }
 }
 
 /// A test hook: `(stage, item id, source path)`, called before each item's work in every stage,
@@ -68,14 +76,15 @@ pub(crate) fn serve<S: Stage>(
         let received = Instant::now();
         clock.starved += received - waiting_since;
         let out = match item {
-            Item::Failed(failure) => Item::Failed(failure),
-            Item::Frame(frame) if ctx.cancel.is_cancelled() => Item::Failed(Failure {
-                job: frame.job,
-                stage: S::NAME,
-                error: ItemError::Cancelled,
-            }),
+            Item::Failed(failure) => vec![Item::Failed(failure)],
+            Item::Frame(frame) if ctx.cancel.is_cancelled() => vec![Item::Failed(Failure::of(
+                &frame,
+                S::NAME,
+                ItemError::Cancelled,
+            ))],
             Item::Frame(frame) => {
                 let cpu_start = thread_cpu_time();
+                let id = frame.job.id;
                 let out = process_guarded(&mut stage, frame, ctx);
                 let done = Instant::now();
                 clock.busy += done - received;
@@ -84,10 +93,7 @@ pub(crate) fn serve<S: Stage>(
                 clock.cpu += thread_cpu_time().saturating_sub(cpu_start);
                 live.add(done - received);
                 clock.spans.push(Span {
-                    item: match &out {
-                        Item::Frame(f) => f.job.id,
-                        Item::Failed(f) => f.job.id,
-                    },
+                    item: id,
                     start: received - ctx.epoch,
                     busy: done - received,
                 });
@@ -95,7 +101,7 @@ pub(crate) fn serve<S: Stage>(
             }
         };
         let sending = Instant::now();
-        if tx.send(out).is_err() {
+        if out.into_iter().any(|item| tx.send(item).is_err()) {
             // Only possible if `collect` is gone, which means the run is already over.
             break;
         }
@@ -104,9 +110,11 @@ pub(crate) fn serve<S: Stage>(
     clock
 }
 
-/// Runs one item through `stage` under `catch_unwind`, turning errors and panics into failures.
-fn process_guarded<S: Stage>(stage: &mut S, mut frame: Frame, ctx: &Shared) -> Item {
+/// Runs one item through `stage` under `catch_unwind`, turning errors and panics into failures
+/// of every output the frame was to make.
+fn process_guarded<S: Stage>(stage: &mut S, mut frame: Frame, ctx: &Shared) -> Vec<Item> {
     let job = frame.job.clone();
+    let outputs = frame.outputs.clone();
     let started = *frame.started.get_or_insert_with(Instant::now);
     let timed_out = || ctx.timeout.filter(|&limit| started.elapsed() > limit);
     let result = match timed_out() {
@@ -115,13 +123,13 @@ fn process_guarded<S: Stage>(stage: &mut S, mut frame: Frame, ctx: &Shared) -> I
             if let Some(inject) = &ctx.inject {
                 inject(S::NAME, job.id, &job.src);
             }
-            stage.process(frame)
+            stage.split(frame)
         })),
     };
     let error = match result {
         // A photo that overran in this stage is not passed on, but what `write` finished stays.
-        Ok(Ok(frame)) if S::NAME == StageName::Write || timed_out().is_none() => {
-            return Item::Frame(frame)
+        Ok(Ok(frames)) if S::NAME == StageName::Write || timed_out().is_none() => {
+            return frames.into_iter().map(Item::Frame).collect();
         }
         Ok(Ok(_)) => ItemError::TimedOut(ctx.timeout.unwrap_or_default()),
         Ok(Err(error)) => error,
@@ -130,11 +138,12 @@ fn process_guarded<S: Stage>(stage: &mut S, mut frame: Frame, ctx: &Shared) -> I
     if ctx.fail_fast {
         ctx.cancel.cancel(CancelReason::FailFast);
     }
-    Item::Failed(Failure {
+    vec![Item::Failed(Failure {
         job,
+        outputs,
         stage: S::NAME,
         error,
-    })
+    })]
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -18,6 +18,8 @@ struct Images {
     skipped: usize,
     cancelled: usize,
     warnings: usize,
+    /// Files written (one per photo, or one per variant).
+    outputs: usize,
 }
 
 #[derive(Serialize)]
@@ -67,6 +69,8 @@ pub const MAX_QUEUE_POINTS: usize = 1200;
 #[derive(Serialize)]
 struct FailureJson {
     path: String,
+    /// The outputs that failed: all of the photo's, or one variant's.
+    outputs: Vec<String>,
     stage: &'static str,
     error: String,
     cancelled: bool,
@@ -100,6 +104,19 @@ struct ReportJson {
     warnings: Vec<WarningJson>,
     workers: Vec<WorkerJson>,
     inputs: Vec<String>,
+    outputs: Vec<OutputJson>,
+}
+
+/// One file written.
+#[derive(Serialize)]
+struct OutputJson {
+    /// Index into `inputs`.
+    input: usize,
+    path: String,
+    format: &'static str,
+    width: u32,
+    height: u32,
+    bytes: u64,
 }
 
 /// Milliseconds rounded to the microsecond, to keep the document short.
@@ -132,6 +149,7 @@ pub fn report_json(report: &Report) -> Value {
             skipped: report.skipped.len(),
             cancelled: report.cancelled,
             warnings: report.warnings.len(),
+            outputs: report.outputs.len(),
         },
         megapixels_in: report.megapixels_in,
         megapixels_out: report.megapixels_out,
@@ -180,6 +198,11 @@ pub fn report_json(report: &Report) -> Value {
             .iter()
             .map(|f| FailureJson {
                 path: f.job.src.display().to_string(),
+                outputs: f
+                    .outputs
+                    .iter()
+                    .map(|&o| f.job.outputs[o].dst.display().to_string())
+                    .collect(),
                 stage: f.stage.as_str(),
                 error: f.error.to_string(),
                 cancelled: matches!(f.error, ItemError::Cancelled),
@@ -216,6 +239,18 @@ pub fn report_json(report: &Report) -> Value {
             .inputs
             .iter()
             .map(|p| p.display().to_string())
+            .collect(),
+        outputs: report
+            .outputs
+            .iter()
+            .map(|o| OutputJson {
+                input: o.input,
+                path: o.path.display().to_string(),
+                format: o.written.format,
+                width: o.written.width,
+                height: o.written.height,
+                bytes: o.written.bytes,
+            })
             .collect(),
     };
     serde_json::to_value(doc).expect("the report serialises")

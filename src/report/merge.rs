@@ -34,6 +34,8 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
     let mut queues: Vec<(String, String, Map<String, Value>, f64)> = Vec::new();
     let mut failures = Vec::new();
     let mut warnings = Vec::new();
+    let mut outputs = Vec::new();
+    let mut inputs: Vec<Value> = Vec::new();
     let mut cancelled_by = Value::Null;
     let mut core_seconds = 0.0;
     for (name, doc) in reports {
@@ -90,6 +92,16 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
         }
         failures.extend(doc["failures"].as_array().into_iter().flatten().cloned());
         warnings.extend(doc["warnings"].as_array().into_iter().flatten().cloned());
+        // Each shard's outputs point into its own `inputs`; in the merged document they point
+        // into the shards' inputs in order.
+        for output in doc["outputs"].as_array().into_iter().flatten() {
+            let mut output = output.clone();
+            if let Some(i) = output["input"].as_u64() {
+                output["input"] = json!(i + inputs.len() as u64);
+            }
+            outputs.push(output);
+        }
+        inputs.extend(doc["inputs"].as_array().into_iter().flatten().cloned());
         if cancelled_by.is_null() {
             cancelled_by = doc["cancelled_by"].clone();
         }
@@ -139,6 +151,8 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
         "cancelled_by": cancelled_by,
         "failures": failures,
         "warnings": warnings,
+        "inputs": inputs,
+        "outputs": outputs,
         "merged": {
             "shards": reports.len(),
             "from": reports.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>(),

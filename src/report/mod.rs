@@ -2,6 +2,7 @@
 //! clocks; its JSON document and trace, the merge of shards' documents, and the summary table.
 
 mod json;
+mod manifest;
 mod merge;
 mod table;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 pub use crate::html::report_html;
 pub use json::{report_json, trace_json};
+pub use manifest::{manifest_json, MANIFEST_VERSION};
 pub use merge::merge_reports;
 pub use table::{bottleneck_hint, summary, summary_line, workers_label};
 
@@ -132,9 +134,10 @@ pub struct Report {
     pub cores: usize,
     /// Photos found.
     pub total: usize,
-    /// Photos written.
+    /// Photos all of whose outputs were written.
     pub ok: usize,
-    /// Photos that failed (not counting cancelled ones).
+    /// Photos with an output that failed (not counting cancelled ones); [`Report::failures`]
+    /// says which outputs.
     pub failed: usize,
     /// Photos not finished because the run was cancelled.
     pub cancelled: usize,
@@ -159,8 +162,27 @@ pub struct Report {
     pub queues: Vec<QueueStats>,
     /// Input paths by item id.
     pub inputs: Vec<PathBuf>,
-    /// Photos left alone because their output already existed: `(input, output)`.
+    /// Outputs left alone because they already existed: `(input, output)`.
     pub skipped: Vec<(PathBuf, PathBuf)>,
+    /// Every file written, in input order and, for each input, in the order of its variants.
+    pub outputs: Vec<OutputFile>,
+}
+
+/// One file a run wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// The input it was made from (an index into [`Report::inputs`]).
+    pub input: usize,
+    /// Its place among that input's outputs ([`crate::Job::outputs`]).
+    pub index: usize,
+    /// Which of the run's variants it is (an index into [`crate::Config::outputs`]).
+    pub variant: usize,
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Its size in pixels and bytes, and its format.
+    pub written: crate::pipeline::Written,
+    /// The input's size in pixels as seen (EXIF orientation applied) and in bytes.
+    pub input_size: (u32, u32, u64),
 }
 
 impl Report {

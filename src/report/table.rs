@@ -25,12 +25,18 @@ fn count(n: usize, noun: &str) -> String {
 #[must_use]
 pub fn summary_line(report: &Report) -> String {
     let mut out = format!(
-        "{} in {:.2} s, {:.1} img/s, {:.1} MP/s: {} written, {} failed",
+        "{} in {:.2} s, {:.1} img/s, {:.1} MP/s: {} written{}, {} failed",
         count(report.total, "photo"),
         report.wall.as_secs_f64(),
         report.images_per_sec(),
         report.megapixels_per_sec(),
         report.ok,
+        // Variants: the files, which are more than the photos.
+        if report.outputs.len() > report.ok {
+            format!(" ({})", count(report.outputs.len(), "file"))
+        } else {
+            String::new()
+        },
         report.failed,
     );
     if !report.skipped.is_empty() {
@@ -235,6 +241,7 @@ mod tests {
             queues: Vec::new(),
             inputs: Vec::new(),
             skipped: Vec::new(),
+            outputs: Vec::new(),
         }
     }
 

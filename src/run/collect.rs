@@ -14,7 +14,7 @@ use crate::error::ItemError;
 use crate::metrics::clock::WorkerClock;
 use crate::metrics::live::{DepthSample, LiveStage, QueueStats, Snapshot};
 use crate::pipeline::{plan_targets, Failure, Item, Warning};
-use crate::report::{Report, StageReport};
+use crate::report::{OutputFile, Report, StageReport};
 
 /// How often auto pools are resized.
 const CONTROL_INTERVAL: Duration = Duration::from_millis(300);
@@ -87,9 +87,27 @@ impl Controller<'_> {
     }
 }
 
+/// Where one photo stands: how many of its outputs are still to come, and how those that came
+/// ended.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    /// Outputs not yet collected; `None` before the first item of the photo.
+    remaining: Option<usize>,
+    failed: bool,
+    cancelled: bool,
+}
+
 /// What `collect` gathered.
 pub(super) struct Collected {
+    /// Photos all of whose outputs were written.
     ok: usize,
+    /// Photos with an output that failed (not counting cancelled ones).
+    failed: usize,
+    /// Photos with an output cancelled and none failed.
+    cancelled: usize,
+    /// Photos with every output accounted for.
+    done: usize,
+    outputs: Vec<OutputFile>,
     megapixels_in: f64,
     megapixels_out: f64,
     bytes_out: u64,
@@ -106,8 +124,13 @@ pub(super) fn collect(
     (stages, probes): (&[Watched], Vec<Probe>),
     observer: &mut dyn Observer,
 ) -> Collected {
+    let mut tallies = vec![Tally::default(); total];
     let mut c = Collected {
         ok: 0,
+        failed: 0,
+        cancelled: 0,
+        done: 0,
+        outputs: Vec::new(),
         megapixels_in: 0.0,
         megapixels_out: 0.0,
         bytes_out: 0,
@@ -137,8 +160,8 @@ pub(super) fn collect(
                 observer.tick(&Snapshot {
                     elapsed,
                     total,
-                    done: c.ok + c.failures.len(),
-                    failed: c.failures.len(),
+                    done: c.done,
+                    failed: c.failed,
                     megapixels: c.megapixels_in,
                     stages: &live,
                     queues: &probes.depths,
@@ -146,14 +169,36 @@ pub(super) fn collect(
                 continue;
             }
         };
+        let (job, covered) = match &item {
+            Item::Frame(frame) => (frame.job.clone(), frame.outputs.len()),
+            Item::Failed(failure) => (failure.job.clone(), failure.outputs.len()),
+        };
+        let tally = &mut tallies[job.id];
+        let first = tally.remaining.is_none();
+        let remaining = tally.remaining.get_or_insert(job.outputs.len());
+        *remaining = remaining.saturating_sub(covered);
         let failure = match item {
             Item::Frame(frame) => {
-                c.ok += 1;
-                let (w, h) = frame.input_size;
-                c.megapixels_in += f64::from(w) * f64::from(h) / 1e6;
+                if first {
+                    let (w, h) = frame.input_size;
+                    c.megapixels_in += f64::from(w) * f64::from(h) / 1e6;
+                }
                 if let Some(written) = &frame.written {
                     c.megapixels_out += f64::from(written.width) * f64::from(written.height) / 1e6;
                     c.bytes_out += written.bytes;
+                    let index = frame.outputs[0];
+                    c.outputs.push(OutputFile {
+                        input: job.id,
+                        index,
+                        variant: job.outputs[index].variant,
+                        path: job.outputs[index].dst.clone(),
+                        written: written.clone(),
+                        input_size: (
+                            frame.input_upright.0,
+                            frame.input_upright.1,
+                            frame.input_bytes,
+                        ),
+                    });
                 }
                 if let Some((stage, message)) = frame.warning {
                     let warning = Warning {
@@ -167,15 +212,30 @@ pub(super) fn collect(
                 None
             }
             Item::Failed(failure) => {
+                if matches!(failure.error, ItemError::Cancelled) {
+                    tally.cancelled = true;
+                } else {
+                    tally.failed = true;
+                }
                 c.failures.push(failure);
                 c.failures.last()
             }
         };
+        if tally.remaining == Some(0) {
+            c.done += 1;
+            if tally.failed {
+                c.failed += 1;
+            } else if tally.cancelled {
+                c.cancelled += 1;
+            } else {
+                c.ok += 1;
+            }
+        }
         let progress = Progress {
             total,
-            done: c.ok + c.failures.len(),
+            done: c.done,
             ok: c.ok,
-            failed: c.failures.len(),
+            failed: c.failed,
             megapixels: c.megapixels_in,
             elapsed: epoch.elapsed(),
         };
@@ -194,8 +254,11 @@ pub(super) fn build_report(
     (stages, clocks): (&[Watched], Vec<WorkerClock>),
     mut collected: Collected,
 ) -> Report {
-    collected.failures.sort_by_key(|f| f.job.id);
+    collected
+        .failures
+        .sort_by_key(|f| (f.job.id, f.outputs.first().copied()));
     collected.warnings.sort_by_key(|w| w.job.id);
+    collected.outputs.sort_by_key(|o| (o.input, o.index));
     let stages = stages
         .iter()
         .map(|watched| {
@@ -207,18 +270,22 @@ pub(super) fn build_report(
             stage
         })
         .collect();
-    let cancelled = collected
-        .failures
+    // A photo is skipped when all its outputs are (else it is among the inputs).
+    let processed: std::collections::HashSet<&PathBuf> = inputs.iter().collect();
+    let skipped_photos = skipped
         .iter()
-        .filter(|f| matches!(f.error, ItemError::Cancelled))
-        .count();
+        .map(|(src, _)| src)
+        .filter(|src| !processed.contains(src))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     Report {
         wall,
         cores,
-        total: inputs.len() + skipped.len(),
+        total: inputs.len() + skipped_photos,
         ok: collected.ok,
-        failed: collected.failures.len() - cancelled,
-        cancelled,
+        failed: collected.failed,
+        cancelled: collected.cancelled,
+        outputs: collected.outputs,
         megapixels_in: collected.megapixels_in,
         megapixels_out: collected.megapixels_out,
         bytes_out: collected.bytes_out,

@@ -136,12 +136,7 @@ fn wire<'s>(
     let found = g.source(StageName::Discover, load, move |tx| {
         discover::feed(jobs, &cancel, tx);
     });
-    let sizing = resize::Sizing {
-        spec: config.resize,
-        fit: config.fit,
-        gravity: config.gravity,
-        enlarge: config.enlarge,
-    };
+    let variants: Arc<[_]> = config.outputs().into();
     let budget = config
         .decode_memory
         .map(|bytes| std::sync::Arc::new(crate::ops::budget::Budget::new(bytes)));
@@ -151,11 +146,11 @@ fn wire<'s>(
         lenient: config.lenient,
         output: config.output,
         mark_text: mark_text.clone(),
-        shrink_for: config.shrink_on_load.then_some(sizing),
+        shrink_for: config.shrink_on_load.then(|| variants.clone()),
         budget: budget.clone(),
     });
     let resized = g.stage(loaded, single, filter, || resize::Resize {
-        sizing,
+        variants: variants.clone(),
         background: config.background,
         resizer: Resizer::default(),
     });
@@ -168,6 +163,7 @@ fn wire<'s>(
     });
     g.stage(marked, write, single, || write::Write {
         output: config.output,
+        variants: variants.clone(),
         fault: ctx.write_fault.clone(),
     })
 }
@@ -189,7 +185,10 @@ fn prepare(config: &Config) -> Result<Setup, Error> {
             source,
         })?;
     }
-    write::remove_stale_temps(jobs.iter().map(|(job, _)| job.dst.as_path()));
+    write::remove_stale_temps(
+        jobs.iter()
+            .flat_map(|(job, _)| job.outputs.iter().map(|o| o.dst.as_path())),
+    );
     let watermark = config
         .watermark
         .as_ref()

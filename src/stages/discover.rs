@@ -14,7 +14,7 @@ use crate::cancel::CancelToken;
 use crate::config::{Config, Format, OnExists, Selection, Shard};
 use crate::error::{Error, ItemError};
 use crate::ops::decode::ImageKind;
-use crate::pipeline::{Failure, Frame, Item, Job};
+use crate::pipeline::{Failure, Frame, Item, Job, Output};
 use crate::stage_name::StageName;
 
 /// What a run will do, decided before any worker starts.
@@ -23,7 +23,8 @@ pub struct Plan {
     /// Photos to process, in order; `Some(error)` marks one that fails without being read
     /// (its output exists and `--on-exists fail` was given).
     pub jobs: Vec<(Job, Option<ItemError>)>,
-    /// Photos left alone because their output exists (`--on-exists skip`): `(input, output)`.
+    /// Outputs left alone because they exist (`--on-exists skip`): `(input, output)`. A photo
+    /// all of whose outputs exist is not processed at all.
     pub skipped: Vec<(PathBuf, PathBuf)>,
 }
 
@@ -36,6 +37,7 @@ pub fn feed(jobs: Vec<(Job, Option<ItemError>)>, cancel: &CancelToken, tx: Sende
         let refusal = refusal.or_else(|| cancel.is_cancelled().then_some(ItemError::Cancelled));
         let item = match refusal {
             Some(error) => Item::Failed(Failure {
+                outputs: (0..job.outputs.len()).collect(),
                 job,
                 stage: StageName::Discover,
                 error,
@@ -50,9 +52,11 @@ pub fn feed(jobs: Vec<(Job, Option<ItemError>)>, cancel: &CancelToken, tx: Sende
 
 /// The photos of a run, in processing order, each with its output path.
 ///
-/// With `{width}` or `{height}` in the name template, every file's header is read here (size and
+/// With `{width}` or `{height}` in a name template, every file's header is read here (size and
 /// EXIF orientation), so names, collisions and `--dry-run` are exact before any work; a file
-/// whose header cannot be read fails without being processed.
+/// whose header cannot be read fails without being processed. With several variants, each photo
+/// gets an output per variant; variants that come out the same for a photo under the same name
+/// (widths 1280 and 1920 of a 1000 px photo) make one output.
 pub fn plan(config: &Config) -> Result<Plan, Error> {
     if config.inputs.is_empty() {
         return Err(Error::NoInputs);
@@ -60,8 +64,14 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     crate::config::parse_name_template(&config.name_template)
         .map_err(|e| Error::Invalid(format!("--name {e}")))?;
     // Here, not when the run starts, so that --dry-run refuses what a run would.
-    crate::config::check_fit(config.resize.as_ref(), config.fit, config.enlarge)
-        .map_err(|e| Error::Invalid(e.0))?;
+    for variant in config.outputs() {
+        crate::config::check_fit(variant.resize.as_ref(), variant.fit, variant.enlarge)
+            .map_err(|e| Error::Invalid(e.0))?;
+        if let Some(name) = &variant.name {
+            crate::config::parse_name_template(name)
+                .map_err(|e| Error::Invalid(format!("variant name {e}")))?;
+        }
+    }
     let include = globs(&config.select.include)?;
     let exclude = globs(&config.select.exclude)?;
     let output_canon = resolve(&config.output_dir);
@@ -130,70 +140,119 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
         .iter()
         .filter_map(|(src, _, _, _)| Some((fs::canonicalize(src).ok()?, src.clone())))
         .collect();
-    let sized =
-        config.name_template.contains("{width}") || config.name_template.contains("{height}");
+    let variants = config.outputs();
+    let names: Vec<&str> = variants.iter().map(|v| config.variant_name(v)).collect();
+    let sized = names
+        .iter()
+        .any(|n| n.contains("{width}") || n.contains("{height}"));
     let mut plan = Plan::default();
     let mut by_output: HashMap<PathBuf, PathBuf> = HashMap::new();
     for (src, rel, base, label) in found {
-        let (template, size, refusal) = if let Some((error, _)) = refused.remove(&src) {
-            (config.name_template.clone(), None, Some(error))
+        let (upright, mut refusal) = if let Some((error, _)) = refused.remove(&src) {
+            (None, Some(error))
         } else if sized {
-            match planned_size(&src, config) {
-                Ok((w, h)) => (fill_size(&config.name_template, w, h), Some((w, h)), None),
-                Err(e) => (config.name_template.clone(), None, Some(e)),
+            match upright_size(&src) {
+                Ok(size) => (Some(size), None),
+                Err(e) => (None, Some(e)),
             }
         } else {
-            (config.name_template.clone(), None, None)
+            (None, None)
         };
         let root = if config.in_place {
             base
         } else {
             config.output_dir.join(label)
         };
-        let dst = output_path(&root, &rel, config.output.format, &template);
-        check_extension(&dst, config.output.format)?;
-        if refusal.is_none() {
-            if let Some(first) = by_output.insert(dst.clone(), src.clone()) {
-                return Err(Error::OutputCollision {
-                    first,
-                    second: src,
-                    output: dst,
-                });
+        let mut outputs: Vec<Output> = Vec::new();
+        for (index, (variant, name)) in variants.iter().zip(&names).enumerate() {
+            let size = upright.map(|(w, h)| variant.output_size(w, h));
+            let template = match size {
+                Some((w, h)) => fill_size(name, w, h),
+                None => (*name).to_string(),
+            };
+            let dst = output_path(&root, &rel, variant.format, &template);
+            check_extension(&dst, variant.format)?;
+            if let Some(twin) = outputs.iter().find(|o| o.dst == dst) {
+                // Two variants that make the same file for this photo: one output when they
+                // are the same (1280 and 1920 of a 1000 px photo), else refused.
+                let other = &variants[twin.variant];
+                let same = match upright {
+                    Some((w, h)) => {
+                        variant.plan(w, h) == other.plan(w, h)
+                            && (variant.format, variant.quality) == (other.format, other.quality)
+                    }
+                    None => variant == other,
+                };
+                if same {
+                    continue;
+                }
+                return Err(Error::Invalid(format!(
+                    "{}: variants {} and {} both make {}: give them names that differ (name= in --variant, or {{width}}, {{height}} or {{format}} in --name)",
+                    src.display(),
+                    twin.variant + 1,
+                    index + 1,
+                    dst.display()
+                )));
             }
-        }
-        let exists = dst.exists();
-        let dst_canon = if exists {
-            fs::canonicalize(&dst).ok()
-        } else {
-            None
-        };
-        let replaces_itself = exists && fs::canonicalize(&src).ok() == dst_canon;
-        if replaces_itself && !config.in_place {
-            return Err(Error::OutputInsideInput {
-                input: src,
-                output: config.output_dir.clone(),
+            outputs.push(Output {
+                variant: index,
+                dst,
+                size,
             });
         }
-        if let Some(other) = dst_canon.as_ref().and_then(|c| inputs.get(c)) {
-            if !replaces_itself {
-                return Err(Error::OutputOverwritesInput {
-                    first: src,
-                    output: other.clone(),
+        let mut kept = Vec::with_capacity(outputs.len());
+        for output in outputs {
+            let dst = &output.dst;
+            if refusal.is_none() {
+                if let Some(first) = by_output.insert(dst.clone(), src.clone()) {
+                    return Err(Error::OutputCollision {
+                        first,
+                        second: src,
+                        output: dst.clone(),
+                    });
+                }
+            }
+            let exists = dst.exists();
+            let dst_canon = if exists {
+                fs::canonicalize(dst).ok()
+            } else {
+                None
+            };
+            let replaces_itself = exists && fs::canonicalize(&src).ok() == dst_canon;
+            if replaces_itself && !config.in_place {
+                return Err(Error::OutputInsideInput {
+                    input: src,
+                    output: config.output_dir.clone(),
                 });
             }
-        }
-        // In place, the input itself at the output's path is not an "existing output".
-        let exists = exists && !replaces_itself;
-        let refusal = refusal.or(match config.on_exists {
-            // Only a finished photo counts as done: a folder or a FIFO in the way is not one
-            // (the photo is processed, and its write fails with the reason).
-            OnExists::Skip if exists && dst.is_file() => {
-                plan.skipped.push((src, dst));
-                continue;
+            if let Some(other) = dst_canon.as_ref().and_then(|c| inputs.get(c)) {
+                if !replaces_itself {
+                    return Err(Error::OutputOverwritesInput {
+                        first: src,
+                        output: other.clone(),
+                    });
+                }
             }
-            OnExists::Fail if exists => Some(ItemError::OutputExists(dst.clone())),
-            _ => None,
-        });
+            // In place, the input itself at the output's path is not an "existing output".
+            let exists = exists && !replaces_itself;
+            match config.on_exists {
+                // Only a finished photo counts as done: a folder or a FIFO in the way is not
+                // one (the photo is processed, and its write fails with the reason). Each
+                // output is resumed on its own.
+                OnExists::Skip if exists && dst.is_file() && refusal.is_none() => {
+                    plan.skipped.push((src.clone(), output.dst));
+                    continue;
+                }
+                OnExists::Fail if exists => {
+                    refusal = refusal.or(Some(ItemError::OutputExists(dst.clone())));
+                }
+                _ => {}
+            }
+            kept.push(output);
+        }
+        if kept.is_empty() {
+            continue; // every output exists and is skipped
+        }
         let id = plan.jobs.len();
         // Taken before any stage reads the file, which may move its access time.
         let times = config
@@ -206,8 +265,7 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             Job {
                 id,
                 src,
-                dst,
-                size,
+                outputs: kept,
                 times,
             },
             refusal,
@@ -311,17 +369,16 @@ fn resolve(path: &Path) -> Option<PathBuf> {
     }
 }
 
-/// The output size of the photo at `src`, from its header: stored size, turned by the EXIF
-/// orientation, then resized as the run will.
-fn planned_size(src: &Path, config: &Config) -> Result<(u32, u32), ItemError> {
+/// The upright size of the photo at `src`, from its header: stored size, turned by the EXIF
+/// orientation.
+pub(crate) fn upright_size(src: &Path) -> Result<(u32, u32), ItemError> {
     use image::metadata::Orientation;
     use image::ImageDecoder;
 
     let file = fs::File::open(src).map_err(|e| ItemError::read(&e))?;
     if is_heif(&file) {
         let bytes = fs::read(src).map_err(|e| ItemError::read(&e))?;
-        let (w, h) = crate::ops::heif::upright_size(&bytes)?;
-        return Ok(config.output_size(w, h));
+        return crate::ops::heif::upright_size(&bytes);
     }
     let mut decoder = image::ImageReader::new(std::io::BufReader::new(file))
         .with_guessed_format()
@@ -329,8 +386,10 @@ fn planned_size(src: &Path, config: &Config) -> Result<(u32, u32), ItemError> {
         .into_decoder()
         .map_err(|e| ItemError::Decode(crate::error::one_line(&e.to_string())))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let (w, h) = crate::ops::orient::upright_size(decoder.dimensions(), orientation);
-    Ok(config.output_size(w, h))
+    Ok(crate::ops::orient::upright_size(
+        decoder.dimensions(),
+        orientation,
+    ))
 }
 
 /// Whether `file` starts as a HEIF file does (image's reader does not know the format).
@@ -419,7 +478,12 @@ pub fn output_path(output_dir: &Path, rel: &Path, format: Format, template: &str
             .unwrap_or_default(),
         Some(kind) => kind.extension().into(),
     };
-    let name = template.replace("{stem}", &stem).replace("{ext}", &ext);
+    let format: String =
+        ImageKind::from_extension(&ext).map_or_else(|| ext.to_string(), |k| k.name().into());
+    let name = template
+        .replace("{stem}", &stem)
+        .replace("{ext}", &ext)
+        .replace("{format}", &format);
     let name = match name.trim_end_matches('.') {
         "" => rel.file_name().map_or("_".into(), |n| n.to_string_lossy()),
         name => name.into(),

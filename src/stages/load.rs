@@ -6,7 +6,7 @@ use std::io::Read as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::config::{MetadataMode, OutputSpec};
+use crate::config::{MetadataMode, OutputSpec, Variant};
 use crate::error::ItemError;
 use crate::ops::budget::Budget;
 use crate::ops::colour::to_srgb;
@@ -15,7 +15,6 @@ use crate::ops::meta::Metadata;
 use crate::pipeline::{Frame, Stage};
 use crate::stage_name::StageName;
 use crate::stages::mark_text::MarkText;
-use crate::stages::resize::Sizing;
 
 /// The load stage of one worker.
 pub struct Load {
@@ -29,8 +28,9 @@ pub struct Load {
     pub output: OutputSpec,
     /// A watermark text whose placeholders are filled in here, per photo.
     pub mark_text: Option<Arc<MarkText>>,
-    /// The run's resize, when JPEGs may be shrunk on load for it.
-    pub shrink_for: Option<Sizing>,
+    /// The run's variants, when JPEGs may be shrunk on load for them: the scale is the one the
+    /// largest allows.
+    pub shrink_for: Option<Arc<[Variant]>>,
     /// The memory budget the load workers' decodes share (`--decode-memory`).
     pub budget: Option<Arc<Budget>>,
 }
@@ -40,12 +40,22 @@ impl Stage for Load {
 
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let bytes = read_bounded(&frame.job.src, self.max_file_size)?;
-        let plan = |width, height| self.shrink_for.and_then(|s| s.plan(width, height));
+        // The scale of the largest variant, whichever outputs are still to be written, so
+        // that an output's pixels never depend on which others exist.
+        let scale = |width, height| {
+            self.shrink_for.as_ref().map_or(1, |variants| {
+                variants
+                    .iter()
+                    .map(|v| v.plan(width, height).map_or(1, |g| g.dct_denominator()))
+                    .min()
+                    .unwrap_or(1)
+            })
+        };
         let (mut decoded, turn) = decode_shrunk(
             &bytes,
             self.max_pixels,
             self.lenient,
-            &plan,
+            &scale,
             self.budget.as_deref(),
         )?;
         if let Some(text) = &self.mark_text {
@@ -70,6 +80,8 @@ impl Stage for Load {
             },
         };
         frame.input_size = decoded.stored_size;
+        frame.input_upright = crate::ops::orient::upright_size(decoded.stored_size, turn);
+        frame.input_bytes = bytes.len() as u64;
         frame.full_size = decoded.full_size;
         frame.kind = Some(decoded.kind);
         frame.image = Some(decoded.raster);

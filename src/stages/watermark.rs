@@ -383,6 +383,22 @@ impl Cache {
 impl Stage for Watermark {
     const NAME: StageName = StageName::Watermark;
 
+    /// Marks the frame, then gives each of its outputs (the formats of one size) a frame of
+    /// its own, so that `write` encodes and fails each alone.
+    fn split(&mut self, frame: Frame) -> Result<Vec<Frame>, ItemError> {
+        let mut frame = self.process(frame)?;
+        if frame.outputs.len() <= 1 {
+            return Ok(vec![frame]);
+        }
+        let rest = frame.outputs.split_off(1);
+        let image = frame.image.as_ref().expect("frame has an image after load");
+        let siblings: Vec<Frame> = rest
+            .into_iter()
+            .map(|o| frame.sibling(vec![o], image.clone()))
+            .collect();
+        Ok(std::iter::once(frame).chain(siblings).collect())
+    }
+
     fn process(&mut self, mut frame: Frame) -> Result<Frame, ItemError> {
         let Some(p) = &self.prepared else {
             return Ok(frame);

@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Format, OutputSpec};
+use crate::config::{Format, OutputSpec, Variant};
 use crate::error::ItemError;
 use crate::ops::decode::ImageKind;
 use crate::ops::encode::encode;
@@ -24,8 +24,10 @@ pub const TEMP_SUFFIX: &str = ".fanlight-tmp";
 
 /// The write stage of one worker.
 pub struct Write {
-    /// Format and quality.
+    /// Encoder settings and metadata; each output's format and quality are its variant's.
     pub output: OutputSpec,
+    /// The run's outputs ([`crate::Config::outputs`]).
+    pub variants: Arc<[Variant]>,
     /// See [`WriteFault`].
     pub fault: Option<WriteFault>,
 }
@@ -37,7 +39,14 @@ impl Stage for Write {
         // Normally done by `resize`; here for flows that skip it.
         frame.turn_upright();
         let mut img = frame.image.take().expect("frame has an image after load");
-        if let Some(planned) = frame.job.size {
+        let target = frame.output().clone();
+        let variant = &self.variants[target.variant];
+        let output = OutputSpec {
+            format: variant.format,
+            quality: variant.quality,
+            ..self.output
+        };
+        if let Some(planned) = target.size {
             if planned != (img.width, img.height) {
                 return Err(ItemError::Panic(format!(
                     "the output is {}x{} but its name was planned for {}x{}",
@@ -45,7 +54,7 @@ impl Stage for Write {
                 )));
             }
         }
-        let kind = output_kind(self.output.format, &frame.job.dst, frame.kind);
+        let kind = output_kind(output.format, &target.dst, frame.kind);
         let mut meta = std::mem::take(&mut frame.meta);
         if img.layout == Layout::Gray && matches!(kind, ImageKind::Webp | ImageKind::Avif) {
             // WebP and AVIF store grey as colour, where a grey profile would be misread: the
@@ -55,13 +64,14 @@ impl Stage for Write {
             }
         }
         meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
-        let bytes = encode(&img, kind, &self.output.encoding(), &meta)?;
-        let keep = Keep::of(&frame.job);
-        write_with(&frame.job.dst, &bytes, &keep, self.fault.as_ref())?;
+        let bytes = encode(&img, kind, &output.encoding(), &meta)?;
+        let keep = Keep::of(&frame.job, &target.dst);
+        write_with(&target.dst, &bytes, &keep, self.fault.as_ref())?;
         frame.written = Some(Written {
             width: img.width,
             height: img.height,
             bytes: bytes.len() as u64,
+            format: kind.name(),
         });
         crate::ops::buffers::recycle(img.data);
         Ok(frame)
@@ -157,12 +167,12 @@ struct Keep {
 }
 
 impl Keep {
-    /// What the output of `job` keeps of its input: the mode when the output replaces the
-    /// input itself (in place), the times the plan took when asked to. An input that cannot
-    /// be read keeps no mode (its read has failed with the reason already).
-    fn of(job: &Job) -> Keep {
+    /// What the output `dst` of `job` keeps of its input: the mode when the output replaces
+    /// the input itself (in place), the times the plan took when asked to. An input that
+    /// cannot be read keeps no mode (its read has failed with the reason already).
+    fn of(job: &Job, dst: &Path) -> Keep {
         let mode = fs::metadata(&job.src).ok().and_then(|meta| {
-            let replaces_input = fs::metadata(&job.dst).is_ok_and(|d| same_file(&meta, &d));
+            let replaces_input = fs::metadata(dst).is_ok_and(|d| same_file(&meta, &d));
             replaces_input.then(|| meta.permissions())
         });
         let times = job.times.map(|(accessed, modified)| {
