@@ -51,6 +51,44 @@ fn the_thumbnail_preset_makes_square_jpegs() {
 }
 
 #[test]
+fn the_srcset_preset_defines_a_whole_set_of_widths_and_formats() {
+    let tmp = setup();
+    let dir = tmp.path();
+    // The 800 px photo: 1920 and 1280 give its own width once; a --format typed wins.
+    run_ok(
+        dir,
+        &["convert", "in", "-o", "out", "-q", "--preset", "srcset"],
+    );
+    let names: Vec<String> = files_below(&dir.join("out"))
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "photo-320.jpg",
+            "photo-320.webp",
+            "photo-640.jpg",
+            "photo-640.webp",
+            "photo-800.jpg",
+            "photo-800.webp"
+        ]
+    );
+    assert_eq!(
+        result(dir, "photo-640.webp"),
+        ((640, 480), ImageFormat::WebP)
+    );
+    run_ok(
+        dir,
+        &[
+            "convert", "in", "-o", "out2", "-q", "--preset", "srcset", "--format", "png,jpeg",
+        ],
+    );
+    assert!(dir.join("out2/photo-320.png").exists());
+    assert!(!dir.join("out2/photo-320.webp").exists());
+}
+
+#[test]
 fn command_line_options_win_over_the_preset() {
     let tmp = setup();
     let dir = tmp.path();
@@ -219,7 +257,7 @@ fn a_bad_preset_is_refused_naming_the_file_and_the_key() {
     );
     let err = refused(dir, &["convert", "in", "-o", "out", "--preset", "webb"]);
     assert!(
-        err.contains("'webb'") && err.contains("web, thumbnail, archive"),
+        err.contains("'webb'") && err.contains("web, thumbnail, srcset, archive"),
         "{err}"
     );
 }
@@ -231,7 +269,7 @@ fn presets_lists_the_builtins_and_prints_one_as_a_usable_file() {
     let out = fanlight(&["presets"], dir);
     assert!(out.status.success());
     let list = stdout(&out);
-    for name in ["web", "thumbnail", "archive"] {
+    for name in ["web", "thumbnail", "srcset", "archive"] {
         assert!(
             list.contains(&format!("\n{name}\n")) || list.starts_with(name),
             "{list}"

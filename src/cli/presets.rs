@@ -35,6 +35,10 @@ pub const BUILTINS: &[Builtin] = &[
         toml: include_str!("../../presets/thumbnail.toml"),
     },
     Builtin {
+        name: "srcset",
+        toml: include_str!("../../presets/srcset.toml"),
+    },
+    Builtin {
         name: "archive",
         toml: include_str!("../../presets/archive.toml"),
     },

@@ -10,6 +10,9 @@ use crate::stage_name::StageName;
 pub struct Span {
     /// The item's id.
     pub item: usize,
+    /// The one output of the item's the frame made (an index into its job's outputs), when the
+    /// photo has several and the frame only this one (after `watermark` split it).
+    pub output: Option<u32>,
     /// When the work started, since the run began.
     pub start: Duration,
     /// How long it took.

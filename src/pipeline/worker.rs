@@ -85,6 +85,10 @@ pub(crate) fn serve<S: Stage>(
             Item::Frame(frame) => {
                 let cpu_start = thread_cpu_time();
                 let id = frame.job.id;
+                let output = match frame.outputs[..] {
+                    [one] if frame.job.outputs.len() > 1 => u32::try_from(one).ok(),
+                    _ => None,
+                };
                 let out = process_guarded(&mut stage, frame, ctx);
                 let done = Instant::now();
                 clock.busy += done - received;
@@ -94,6 +98,7 @@ pub(crate) fn serve<S: Stage>(
                 live.add(done - received);
                 clock.spans.push(Span {
                     item: id,
+                    output,
                     start: received - ctx.epoch,
                     busy: done - received,
                 });

@@ -266,6 +266,12 @@ pub fn trace_json(report: &Report) -> Value {
         "name": "process_name", "ph": "M", "pid": 1, "tid": 0,
         "args": { "name": "fanlight" }
     })];
+    // A span of one variant is named by its output file, when it was written.
+    let outputs: std::collections::HashMap<(usize, usize), &std::path::Path> = report
+        .outputs
+        .iter()
+        .map(|o| ((o.input, o.index), o.path.as_path()))
+        .collect();
     for (tid, clock) in report.clocks.iter().enumerate() {
         let tid = tid + 1;
         let track = format!("{}-{}", clock.stage, clock.worker);
@@ -277,10 +283,16 @@ pub fn trace_json(report: &Report) -> Value {
         }));
         for span in &clock.spans {
             let path = report.inputs.get(span.item);
-            let name = path.and_then(|p| p.file_name()).map_or_else(
-                || format!("item {}", span.item),
-                |n| n.to_string_lossy().into_owned(),
-            );
+            let output = span
+                .output
+                .and_then(|o| outputs.get(&(span.item, o as usize)).copied());
+            let name = output
+                .or(path.map(std::path::PathBuf::as_path))
+                .and_then(|p| p.file_name())
+                .map_or_else(
+                    || format!("item {}", span.item),
+                    |n| n.to_string_lossy().into_owned(),
+                );
             events.push(json!({
                 "name": name,
                 "cat": clock.stage.as_str(),
@@ -289,7 +301,11 @@ pub fn trace_json(report: &Report) -> Value {
                 "tid": tid,
                 "ts": micros(span.start),
                 "dur": micros(span.busy),
-                "args": { "item": span.item, "path": path.map(|p| p.display().to_string()) }
+                "args": {
+                    "item": span.item,
+                    "path": path.map(|p| p.display().to_string()),
+                    "output": output.map(|p| p.display().to_string()),
+                }
             }));
         }
     }
