@@ -35,6 +35,15 @@ pub fn zeroed(len: usize) -> Vec<u8> {
     SHARED.zeroed(len)
 }
 
+/// A copy of `img` whose pixels are in a buffer from the shared pool (see [`Pool::copied`]).
+#[must_use]
+pub fn copy(img: &Raster) -> Raster {
+    Raster {
+        data: SHARED.copied(&img.data),
+        ..*img
+    }
+}
+
 /// Gives a buffer back to the shared pool (see [`Pool::recycle`]).
 pub fn recycle(buf: Vec<u8>) {
     SHARED.recycle(buf);
@@ -65,8 +74,32 @@ impl Pool {
     /// already faulted in, which is the point. Elsewhere realloc may copy: slower, still correct.
     #[must_use]
     pub fn zeroed(&self, len: usize) -> Vec<u8> {
+        match self.take(len) {
+            Some(mut buf) => {
+                buf.resize(len, 0);
+                buf
+            }
+            None => vec![0; len],
+        }
+    }
+
+    /// A copy of `src` in a kept buffer (see [`Pool::zeroed`]), not zeroed first: for the
+    /// frames of one photo's variants, which share its pixels.
+    #[must_use]
+    pub fn copied(&self, src: &[u8]) -> Vec<u8> {
+        match self.take(src.len()) {
+            Some(mut buf) => {
+                buf.extend_from_slice(src);
+                buf
+            }
+            None => src.to_vec(),
+        }
+    }
+
+    /// An empty kept buffer with room for `len` bytes, if the pool has one and `len` is worth it.
+    fn take(&self, len: usize) -> Option<Vec<u8>> {
         if len < MIN_LEN {
-            return vec![0; len];
+            return None;
         }
         let reused = {
             let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
@@ -85,16 +118,13 @@ impl Pool {
                 .map(|(i, _)| i);
             best.map(|i| free.swap_remove(i))
         };
-        let Some(mut buf) = reused else {
-            return vec![0; len];
-        };
+        let mut buf = reused?;
         buf.clear();
         if buf.capacity() / 2 > len {
             buf.shrink_to(len);
         }
         buf.reserve_exact(len);
-        buf.resize(len, 0);
-        buf
+        Some(buf)
     }
 
     /// Keeps `buf` for a later [`Pool::zeroed`]. When the pool is over its bytes, the buffers

@@ -114,10 +114,11 @@ impl Stage for Resize {
                         turn: Orientation::NoTransforms,
                         full: upright,
                     };
-                    self.make(&source, target).unwrap_or_else(|| larger.clone())
+                    self.make(&source, target)
+                        .unwrap_or_else(|| buffers::copy(larger))
                 }
                 None => self.make(&photo, target).unwrap_or_else(|| {
-                    let mut copy = decoded.clone();
+                    let mut copy = buffers::copy(&decoded);
                     turn_in_place(&mut copy, turn);
                     copy
                 }),

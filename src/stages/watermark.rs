@@ -394,7 +394,7 @@ impl Stage for Watermark {
         let image = frame.image.as_ref().expect("frame has an image after load");
         let siblings: Vec<Frame> = rest
             .into_iter()
-            .map(|o| frame.sibling(vec![o], image.clone()))
+            .map(|o| frame.sibling(vec![o], crate::ops::buffers::copy(image)))
             .collect();
         Ok(std::iter::once(frame).chain(siblings).collect())
     }
