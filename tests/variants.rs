@@ -436,6 +436,50 @@ fn the_command_line_writes_the_set_and_its_manifest() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["outputs"].as_array().unwrap().len(), 8);
+    // Everything there already: one line, not a table of zeros.
+    let again = fanlight(
+        &[
+            "convert",
+            "in",
+            "-o",
+            "web",
+            "--widths",
+            "640,160",
+            "--format",
+            "webp,jpeg",
+            "--on-exists",
+            "skip",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stderr(&again).contains("2 photos found, every output exists already"),
+        "{}",
+        stderr(&again)
+    );
+    // A reader that stops after the first line (`| head -1`) ends the listing quietly.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fanlight"))
+        .args([
+            "convert",
+            "in",
+            "-o",
+            "web2",
+            "--widths",
+            "640,160",
+            "--format",
+            "webp,jpeg",
+        ])
+        .arg("--dry-run")
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let head = child.wait_with_output().unwrap();
+    assert!(!stderr(&head).contains("panicked"), "{}", stderr(&head));
+    assert_ne!(head.status.code(), Some(101));
     // A typo in a variant gets the keys.
     let bad = fanlight(
         &["convert", "in", "-o", "x", "--variant", "320,qualty=5"],

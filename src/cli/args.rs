@@ -615,7 +615,7 @@ pub struct ConvertArgs {
     )]
     pub trace: Option<PathBuf>,
 
-    /// Print only errors.
+    /// Print only errors and warnings about photos.
     #[arg(short, long, help_heading = "Reporting")]
     pub quiet: bool,
 }

@@ -1,7 +1,7 @@
 //! `fanlight convert` (and the demo): check the paths, run the pipeline with the live view,
 //! print the summary, write the report and trace, map the outcome to an exit code.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -236,7 +236,14 @@ pub fn convert(run: &Run) -> u8 {
             code = EXIT_SOME_FAILED;
         }
     } else if !run.quiet {
-        if report.total + report.skipped.len() == 1 && !run.stats {
+        if report.inputs.is_empty() && !report.skipped.is_empty() && !run.stats {
+            // Nothing to do: a table of zeros would say nothing.
+            eprintln!(
+                "{} {} found, every output exists already (--on-exists skip): nothing written",
+                report.total,
+                plural(report.total, "photo", "photos"),
+            );
+        } else if report.total + report.skipped.len() == 1 && !run.stats {
             eprintln!("{}", summary_line(&report));
         } else {
             eprint!("{}", summary(&report));
@@ -283,19 +290,31 @@ pub fn dry_run(config: &Config) -> u8 {
         }
     };
     let mut outputs = 0;
+    let mut lines = Vec::new();
     for (job, refusal) in &plan.jobs {
         match refusal {
             None => {
                 for output in &job.outputs {
-                    println!("{} -> {}", job.src.display(), output.dst.display());
+                    lines.push(format!("{} -> {}", job.src.display(), output.dst.display()));
                 }
                 outputs += job.outputs.len();
             }
-            Some(e) => println!("{} -> refused: {e}", job.src.display()),
+            Some(e) => lines.push(format!("{} -> refused: {e}", job.src.display())),
         }
     }
     for (src, dst) in &plan.skipped {
-        println!("{} -> skipped: {} exists", src.display(), dst.display());
+        lines.push(format!(
+            "{} -> skipped: {} exists",
+            src.display(),
+            dst.display()
+        ));
+    }
+    // A reader that stops early (`| head`) ends the listing, not with a panic.
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return EXIT_OK;
+        }
     }
     let photos = plan.jobs.len();
     if config.variants.len() > 1 {
