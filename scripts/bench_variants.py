@@ -91,7 +91,7 @@ def main():
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     src = os.path.abspath(args.dir)
-    inputs = sorted(os.path.join(src, f) for f in os.listdir(src)
+    inputs = sorted(os.path.join(d, f) for d, _, fs in os.walk(src) for f in fs
                     if f.lower().endswith((".jpg", ".jpeg")))
     cores = os.cpu_count() or 1
     tools = {
@@ -132,7 +132,7 @@ def main():
     floor = None
     if shutil.which("cwebp") and shutil.which("cjpeg"):
         kept = os.path.join(scratch, "kept")
-        outputs = sorted(os.path.join(kept, f) for f in os.listdir(kept))
+        outputs = sorted(os.path.join(d, f) for d, _, fs in os.walk(kept) for f in fs)
         largest = max(int(w) for w in args.widths.split(","))
         floor = codec_floor(inputs, outputs, largest, cores, scratch)
     else:

@@ -55,12 +55,13 @@ impl LiveView {
         if self.lines_drawn == 0 {
             return;
         }
-        let mut out = String::new();
-        // Up to the first line of the block, then clear to the end of the screen.
-        if self.lines_drawn > 1 {
-            let _ = write!(out, "\x1b[{}F", self.lines_drawn - 1);
+        // Each line of the block erased, bottom to top, ending at the first. Not "clear to the end
+        // of the screen": when the block starts at the top, that clears the whole screen, which
+        // tmux (scroll-on-clear) and some terminals keep in their history, a copy per redraw.
+        let mut out = String::from("\r\x1b[2K");
+        for _ in 1..self.lines_drawn {
+            out.push_str("\x1b[1F\x1b[2K");
         }
-        out.push_str("\r\x1b[J");
         eprint!("{out}");
         self.lines_drawn = 0;
     }
@@ -136,6 +137,11 @@ pub fn render(
     if snap.failed > 0 {
         let _ = write!(bar, " {} failed", snap.failed);
     }
+    // Photos with several outputs: the files too, where the line has room.
+    let files = format!(" {} files", snap.files);
+    if snap.files > snap.done && bar.chars().count() + files.len() <= 80 {
+        bar.push_str(&files);
+    }
     let mut lines = vec![bar];
     if mode != ViewMode::Stages {
         return lines;
@@ -192,6 +198,7 @@ mod tests {
             total: 123_456,
             done: 65_432,
             failed: 12_345,
+            files: 392_592,
             megapixels: 987_654.0,
             stages: &stages,
             queues: &queues,

@@ -106,6 +106,8 @@ pub struct Snapshot<'a> {
     pub done: usize,
     /// Photos failed or cancelled.
     pub failed: usize,
+    /// Files written so far (more than `done` when photos have several outputs).
+    pub files: usize,
     /// Megapixels decoded so far.
     pub megapixels: f64,
     /// Per stage running totals.

@@ -162,6 +162,7 @@ pub(super) fn collect(
                     total,
                     done: c.done,
                     failed: c.failed,
+                    files: c.outputs.len(),
                     megapixels: c.megapixels_in,
                     stages: &live,
                     queues: &probes.depths,
