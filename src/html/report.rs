@@ -117,6 +117,11 @@ fn summary(body: &mut String, doc: &Value) {
     body.push_str("<section><h2>Summary</h2><div class=\"cards\">");
     card(body, &count(u(&images["total"])), "photos", "");
     card(body, &count(u(&images["ok"])), "written", "good");
+    // Photos with several outputs (variants): the files as well.
+    let files = u(&images["outputs"]);
+    if files > u(&images["ok"]) {
+        card(body, &count(files), "files", "good");
+    }
     let failed = u(&images["failed"]);
     card(
         body,
