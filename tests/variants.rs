@@ -318,6 +318,52 @@ fn a_variant_that_fails_fails_alone_and_is_named_by_its_output() {
 }
 
 #[test]
+fn a_photo_whose_header_cannot_be_read_fails_alone_with_all_its_outputs() {
+    // Its outputs cannot be named by size, so they all share one name: that is no collision.
+    let tmp = tempdir();
+    let dir = tmp.path().join("in");
+    two_photos(&dir);
+    std::fs::write(dir.join("notes.jpg"), b"not a photo at all").unwrap();
+    let inputs = vec![
+        dir.join("notes.jpg"),
+        dir.join("tall.png"),
+        dir.join("wide.jpg"),
+    ];
+    let out = tmp.path().join("out");
+    let report = run_watched(responsive(inputs, &out), WATCHDOG);
+    assert_eq!((report.ok, report.failed), (2, 1), "{:#?}", report.failures);
+    let [failure] = &report.failures[..] else {
+        panic!("one failure: {:#?}", report.failures);
+    };
+    assert!(failure.job.src.ends_with("notes.jpg"));
+    assert!(!failure.is_partial());
+    assert_eq!(report.outputs.len(), 10);
+}
+
+#[test]
+fn shards_take_whole_photos_with_all_their_variants() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("in");
+    let inputs = photo_folder(&dir, 12);
+    let mut owner = std::collections::HashMap::new();
+    for k in 1..=3 {
+        let mut config = responsive(vec![dir.clone()], &tmp.path().join("out"));
+        config.select.shard = Some(fanlight::Shard { index: k, count: 3 });
+        for (job, _) in fanlight::plan(&config).unwrap().jobs {
+            assert!(
+                owner.insert(job.src.clone(), k).is_none(),
+                "{}",
+                job.src.display()
+            );
+            // Every variant of the photo's goes with it (these photos are under 160 px wide,
+            // so each of the two formats makes one file).
+            assert_eq!(job.outputs.len(), 2, "{:?}", job.outputs);
+        }
+    }
+    assert_eq!(owner.len(), inputs.len());
+}
+
+#[test]
 fn variants_with_their_own_fit_quality_and_name() {
     let tmp = tempdir();
     let inputs = two_photos(&tmp.path().join("in"));

@@ -11,7 +11,7 @@ use crossbeam_channel::Sender;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::cancel::CancelToken;
-use crate::config::{Config, Format, OnExists, Selection, Shard};
+use crate::config::{Config, Format, Geometry, OnExists, Selection, Shard};
 use crate::error::{Error, ItemError};
 use crate::ops::decode::ImageKind;
 use crate::pipeline::{Failure, Frame, Item, Job, Output};
@@ -172,13 +172,16 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             };
             let dst = output_path(&root, &rel, variant.format, &template);
             check_extension(&dst, variant.format)?;
-            if let Some(twin) = outputs.iter().find(|o| o.dst == dst) {
+            // A photo refused unread (no header, so no sizes) fails with all its outputs.
+            let twin = outputs.iter().find(|o| o.dst == dst && refusal.is_none());
+            if let Some(twin) = twin {
                 // Two variants that make the same file for this photo: one output when they
                 // are the same (1280 and 1920 of a 1000 px photo), else refused.
                 let other = &variants[twin.variant];
                 let same = match upright {
                     Some((w, h)) => {
-                        variant.plan(w, h) == other.plan(w, h)
+                        let whole = Geometry::identity(w, h);
+                        variant.plan(w, h).unwrap_or(whole) == other.plan(w, h).unwrap_or(whole)
                             && (variant.format, variant.quality) == (other.format, other.quality)
                     }
                     None => variant == other,
