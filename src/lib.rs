@@ -5,14 +5,32 @@
 //! returns a [`Report`] with every photo's outcome and where the time went; [`run_with`] adds a
 //! [`RunContext`] (a cancel token, test seams) and an [`Observer`] that sees progress live.
 //!
-//! ```no_run
-//! use fanlight::{Config, ResizeSpec};
+//! ```
+//! use fanlight::{Config, Format, ResizeSpec, Variant};
 //!
-//! let mut config = Config::new(vec!["photos".into()], "out");
+//! # let out = std::env::temp_dir().join(format!("fanlight-doc-{}", std::process::id()));
+//! # let photos = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/photos");
+//! // Every photo of a folder fit inside 1920×1920 and sharpened, the tree mirrored below `out`.
+//! let mut config = Config::new(vec![photos.clone()], &out);
 //! config.resize = Some("1920x1920".parse::<ResizeSpec>().unwrap());
 //! config.filters.push("unsharp:sigma=1.0,amount=1.0".parse().unwrap());
 //! let report = fanlight::run(&config)?;
 //! println!("{} written, {} failed", report.ok, report.failed);
+//! assert_eq!(report.failed, 0);
+//! for file in &report.outputs {
+//!     println!("{}: {}x{}", file.path.display(), file.written.width, file.written.height);
+//! }
+//!
+//! // Several outputs of each photo from one decode: 640 and 320 px wide, as WebP and JPEG.
+//! let mut set = Config::new(vec![photos], out.join("set"));
+//! set.variants = [640, 320]
+//!     .into_iter()
+//!     .flat_map(|w| [Format::Webp, Format::Jpeg].map(|f| Variant::width(&set, w, f)))
+//!     .collect();
+//! let report = fanlight::run(&set)?;
+//! // Each photo is wider than 320 px: two sizes (640, or its own width if smaller, and 320).
+//! assert_eq!(report.outputs.len(), 4 * report.ok);
+//! # std::fs::remove_dir_all(&out).ok();
 //! # Ok::<(), fanlight::Error>(())
 //! ```
 //!

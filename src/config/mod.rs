@@ -36,8 +36,11 @@ pub use workers::{cores, PoolSize, Workers};
 /// The default [`Config::max_file_size`]: 2 GiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 << 30;
 
-/// Everything one run needs. Build it with [`Config::new`] and adjust the fields.
+/// Everything one run needs. Build it with [`Config::new`] (or [`Config::default`] and set
+/// [`Config::inputs`]) and adjust the fields; new fields will come, with defaults, so it cannot
+/// be written as a struct literal outside fanlight.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Config {
     /// Files and folders to process; folders are walked recursively. No default.
     pub inputs: Vec<PathBuf>,
@@ -109,6 +112,13 @@ pub struct Config {
     /// Accept damaged images (truncated or corrupt JPEG data) as the decoder's best effort
     /// instead of failing them. Default `false`.
     pub lenient: bool,
+}
+
+impl Default for Config {
+    /// No inputs yet, into `output`, every other field at its documented default.
+    fn default() -> Self {
+        Config::new(Vec::new(), "output")
+    }
 }
 
 impl Config {

@@ -84,8 +84,9 @@ pub enum MetadataMode {
     Keep,
 }
 
-/// How outputs are encoded.
+/// How outputs are encoded. Start from [`OutputSpec::default`]; new fields will come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OutputSpec {
     /// Output format. Default: the input's.
     pub format: Format,

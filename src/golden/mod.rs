@@ -11,11 +11,14 @@
 //!   expected, actual and difference images side by side on one self-contained page.
 //! - [`assert_matches_golden`] is the helper for a project's own `cargo test`.
 //!
-//! ```no_run
+//! ```
 //! use fanlight::golden::{compare_images, Tolerance};
+//! # let photos = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/photos");
+//! # let (golden, actual) = (photos.join("coffee.png"), photos.join("coffee.png"));
 //!
-//! let cmp = compare_images("golden/a.png".as_ref(), "out/a.png".as_ref(), &Tolerance::new(2, 0.001))?;
-//! assert!(cmp.is_match(), "a.png: {}", cmp.summary());
+//! // A channel may move by 2 levels; at most 0.1% of the pixels may move more.
+//! let cmp = compare_images(&golden, &actual, &Tolerance::new(2, 0.001))?;
+//! assert!(cmp.is_match(), "coffee.png: {}", cmp.summary());
 //! # Ok::<(), fanlight::golden::GoldenError>(())
 //! ```
 

@@ -125,8 +125,10 @@ pub fn percentile(sorted: &[Duration], pct: usize) -> Duration {
     sorted[rank.min(sorted.len()) - 1]
 }
 
-/// Everything a run reports.
+/// Everything a run reports: counts, every file written ([`Report::outputs`]), failures and
+/// warnings, and where the time went. New fields will come.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Report {
     /// Wall time from the first worker's start to the last item collected.
     pub wall: Duration,
