@@ -1,9 +1,68 @@
 //! The library's errors: setup errors that stop a run before it starts, and item errors that
 //! fail one photo while the batch goes on. Each carries the path it is about and says what the
 //! user can do.
+//!
+//! Advice names the option that helps: by the library's name for it (`Config::lenient`) unless
+//! the program has asked for its command-line spelling ([`name_options_as_flags`], which the
+//! fanlight binary calls first), so a library user is never told about a flag they do not have.
 
 use std::io;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static AS_FLAGS: AtomicBool = AtomicBool::new(false);
+
+/// Makes every message of this process (errors, failures, the bottleneck hint) name the options
+/// it advises as fanlight's command line spells them (`--lenient`) instead of as the library's
+/// fields (`Config::lenient`, the default). The fanlight binary calls this before anything else;
+/// a program with a command line of its own that mirrors fanlight's flags may too.
+pub fn name_options_as_flags() {
+    AS_FLAGS.store(true, Ordering::Relaxed);
+}
+
+/// Each command-line flag messages mention, with the library's name for what it sets.
+const OPTION_NAMES: &[(&str, &str)] = &[
+    ("-o", "Config::output_dir"),
+    ("--in-place", "Config::in_place"),
+    ("--name", "Config::name_template"),
+    ("--format", "OutputSpec::format"),
+    ("--font", "WatermarkSpec::font"),
+    ("--watermark-image", "WatermarkSpec::image"),
+    ("--lenient", "Config::lenient"),
+    ("--max-pixels", "Config::max_pixels"),
+    ("--max-file-size", "Config::max_file_size"),
+    ("--on-exists", "Config::on_exists"),
+    ("--timeout", "Config::timeout"),
+    ("--to-srgb", "OutputSpec::to_srgb"),
+    ("--strip", "MetadataMode::Strip"),
+    ("--keep-metadata", "MetadataMode::Keep"),
+    ("--resize", "Config::resize"),
+    ("--fit", "Config::fit"),
+    ("--enlarge", "Config::enlarge"),
+    ("--variant", "Config::variants"),
+    ("--load-workers", "Workers::load"),
+    ("--workers", "Workers::filter"),
+    ("--write-workers", "Workers::write"),
+    ("--ignore-ext", "DirOptions::ignore_ext"),
+];
+
+/// The option `flag` (its command-line spelling) as messages name it now: the flag itself after
+/// [`name_options_as_flags`], else the library's field.
+///
+/// # Panics
+/// In debug builds, for a flag missing from the table (a message naming an option the library
+/// has no name for yet).
+pub(crate) fn opt(flag: &'static str) -> &'static str {
+    if AS_FLAGS.load(Ordering::Relaxed) {
+        return flag;
+    }
+    let field = OPTION_NAMES
+        .iter()
+        .find(|(f, _)| *f == flag)
+        .map(|(_, n)| *n);
+    debug_assert!(field.is_some(), "no library name for {flag}");
+    field.unwrap_or(flag)
+}
 
 /// A problem that stops the whole run before any photo is processed.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +79,10 @@ pub enum Error {
         source: io::Error,
     },
     /// The output folder cannot be created.
-    #[error("cannot create output folder {path}: {source} (choose another folder with -o)")]
+    #[error(
+        "cannot create output folder {path}: {source} (choose another folder with {o})",
+        o = opt("-o")
+    )]
     OutputDir {
         /// The output folder.
         path: PathBuf,
@@ -38,7 +100,7 @@ pub enum Error {
         output: PathBuf,
     },
     /// An output would be written into an input folder, overwriting photos.
-    #[error("output folder {output} is, or is inside, input folder {input}: fanlight never writes into an input folder; choose an output folder outside the inputs, or give --in-place to write beside the inputs (replacing them)")]
+    #[error("output folder {output} is, or is inside, input folder {input}: fanlight never writes into an input folder; choose an output folder outside the inputs, or give {in_place} to write beside the inputs (replacing them)", in_place = opt("--in-place"))]
     OutputInsideInput {
         /// The input folder.
         input: PathBuf,
@@ -46,7 +108,7 @@ pub enum Error {
         output: PathBuf,
     },
     /// An output would replace another input of the same run (only possible with `--in-place`).
-    #[error("{first} would be written to {output}, which is another input of this run: change --name or --format, or give them separate runs")]
+    #[error("{first} would be written to {output}, which is another input of this run: change {name} or {format}, or give them separate runs", name = opt("--name"), format = opt("--format"))]
     OutputOverwritesInput {
         /// The input whose output it is.
         first: PathBuf,
@@ -62,7 +124,10 @@ pub enum Error {
         reason: String,
     },
     /// The watermark font cannot be used.
-    #[error("font {path}: {reason} (give a TrueType or OpenType file with --font)")]
+    #[error(
+        "font {path}: {reason} (give a TrueType or OpenType file with {font})",
+        font = opt("--font")
+    )]
     Font {
         /// The font file, or `<bundled>`.
         path: PathBuf,
@@ -70,7 +135,10 @@ pub enum Error {
         reason: String,
     },
     /// The watermark image cannot be used.
-    #[error("watermark image {path}: {reason} (give a PNG, or a JPEG, with --watermark-image)")]
+    #[error(
+        "watermark image {path}: {reason} (give a PNG, or a JPEG, with {watermark_image})",
+        watermark_image = opt("--watermark-image")
+    )]
     WatermarkImage {
         /// The image file.
         path: PathBuf,
@@ -102,7 +170,8 @@ pub enum ItemError {
     },
     /// The image is damaged or incomplete.
     #[error(
-        "cannot decode: {0} (re-export or re-copy the file; --lenient accepts a best-effort image)"
+        "cannot decode: {0} (re-export or re-copy the file; {lenient} accepts a best-effort image)",
+        lenient = opt("--lenient")
     )]
     Decode(String),
     /// The image is damaged, in a format whose decoder has no best effort to offer (so no
@@ -110,7 +179,7 @@ pub enum ItemError {
     #[error("cannot decode: {0} (re-export or re-copy the file)")]
     Damaged(String),
     /// The image is larger than the configured limit.
-    #[error("{width}x{height} is {pixels} pixels, over the limit of {limit} (raise --max-pixels if the image is trusted)")]
+    #[error("{width}x{height} is {pixels} pixels, over the limit of {limit} (raise {max_pixels} if the image is trusted)", max_pixels = opt("--max-pixels"))]
     TooLarge {
         /// Width from the header.
         width: u32,
@@ -136,10 +205,13 @@ pub enum ItemError {
     #[error("internal error: {0} (please report this with the file)")]
     Panic(String),
     /// The output exists and `--on-exists fail` was given.
-    #[error("{0} already exists (use --on-exists overwrite or skip)")]
+    #[error("{0} already exists (use {on_exists} overwrite or skip)", on_exists = opt("--on-exists"))]
     OutputExists(PathBuf),
     /// The photo took longer than the per-photo timeout.
-    #[error("timed out after {0:.1?} (raise --timeout if such photos are expected)")]
+    #[error(
+        "timed out after {0:.1?} (raise {timeout} if such photos are expected)",
+        timeout = opt("--timeout")
+    )]
     TimedOut(std::time::Duration),
     /// A photo's name that is not a regular file (a FIFO, a device, a link to nothing); it was
     /// not read.
@@ -149,7 +221,10 @@ pub enum ItemError {
     #[error("cannot list this folder: {0} (its photos were not processed; check its permissions)")]
     Folder(String),
     /// The file is larger than the configured limit; it was not read.
-    #[error("the file is {bytes} bytes, over the limit of {limit} (raise --max-file-size if the file is trusted)")]
+    #[error(
+        "the file is {bytes} bytes, over the limit of {limit} (raise {max_file_size} if the file is trusted)",
+        max_file_size = opt("--max-file-size")
+    )]
     FileTooLarge {
         /// The file's size.
         bytes: u64,
@@ -172,4 +247,26 @@ impl ItemError {
 #[must_use]
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_names_the_library_field_unless_asked_for_flags() {
+        let e = ItemError::FileTooLarge {
+            bytes: 10,
+            limit: 5,
+        };
+        // The library's default (the binary's switch is never flipped in the library's tests).
+        assert!(e.to_string().contains("raise Config::max_file_size"), "{e}");
+        assert!(!e.to_string().contains("--"), "{e}");
+        for (flag, field) in OPTION_NAMES {
+            assert!(
+                flag.starts_with('-') && field.contains("::"),
+                "{flag} {field}"
+            );
+        }
+    }
 }

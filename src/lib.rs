@@ -63,7 +63,7 @@ pub use config::{
     OutputSpec, ParseError, PoolSize, ResizeSpec, Rgb, Selection, Shard, Suffix, Variant,
     VariantSpec, WatermarkSpec, Workers, AVIF_BUILT, FILTER_NAMES, VARIANT_KEYS,
 };
-pub use error::{Error, ItemError};
+pub use error::{name_options_as_flags, Error, ItemError};
 pub use metrics::live::{LiveStage, Snapshot};
 pub use ops::text::BUNDLED_FONT;
 pub use pipeline::{Failure, Injector, Job, Output, Warning, Written};

@@ -7,5 +7,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     cli::bound_allocator();
+    // Messages advise the command line's flags (`--lenient`), not the library's fields.
+    fanlight::name_options_as_flags();
     ExitCode::from(cli::main(std::env::args_os().collect()))
 }

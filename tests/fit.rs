@@ -248,7 +248,7 @@ fn a_suffix_that_contradicts_the_fit_is_refused_before_any_work() {
     for (args, says) in [
         (
             &["--resize", "100x100!", "--fit", "cover"][..],
-            "the resize suffix ! (exactly the box, as --fit fill) contradicts --fit cover",
+            "the resize suffix ! (exactly the box, as fit fill) contradicts --fit cover",
         ),
         (
             &["--resize", "100x100>", "--enlarge", "--dry-run"][..],

@@ -140,7 +140,7 @@ fn cut_files_fail_in_both_modes_without_a_lenient_hint() {
         for lenient in [false, true] {
             let err = decode(&fixture(name), 100_000_000, lenient).unwrap_err();
             assert!(matches!(err, ItemError::Damaged(_)), "{name}: {err:?}");
-            assert!(!err.to_string().contains("--lenient"), "{name}: {err}");
+            assert!(!err.to_string().contains("lenient"), "{name}: {err}");
         }
     }
 }
@@ -310,7 +310,7 @@ fn jpeg_xl_and_avif_inputs_are_unsupported_not_damaged() {
         );
         let text = err.to_string();
         assert!(text.starts_with("unsupported: "), "{text}");
-        assert!(!text.contains("--lenient"), "{text}");
+        assert!(!text.contains("lenient"), "{text}");
     }
 }
 

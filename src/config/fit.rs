@@ -9,6 +9,7 @@ use super::colour;
 use super::parse::{bad, ParseError};
 use super::resize::{ResizeSpec, Suffix};
 use super::watermark::Gravity;
+use crate::error::opt;
 pub use crate::ops::geometry::Geometry;
 
 /// How a photo is fitted to the `--resize` box.
@@ -98,12 +99,14 @@ pub fn check(spec: Option<&ResizeSpec>, fit: Fit, enlarge: bool) -> Result<(), P
         let (c, meaning) = (suffix.symbol(), suffix.meaning());
         if !suffix.allows(fit) {
             return Err(bad(format!(
-                "the resize suffix {c} ({meaning}) contradicts --fit {fit}: drop the suffix or the --fit"
+                "the resize suffix {c} ({meaning}) contradicts {0} {fit}: drop the suffix or the {0}",
+                opt("--fit")
             )));
         }
         if suffix == Suffix::ShrinkOnly && enlarge {
             return Err(bad(format!(
-                "the resize suffix {c} ({meaning}) contradicts --enlarge: drop one of them"
+                "the resize suffix {c} ({meaning}) contradicts {}: drop one of them",
+                opt("--enlarge")
             )));
         }
     }
@@ -113,7 +116,9 @@ pub fn check(spec: Option<&ResizeSpec>, fit: Fit, enlarge: bool) -> Result<(), P
         return Ok(());
     }
     Err(bad(format!(
-        "--fit {fit} needs a box with both sides: give --resize WxH (e.g. 320x320) or --resize N for an NxN square"
+        "{0} {fit} needs a box with both sides: give {1} WxH (e.g. 320x320) or {1} N for an NxN square",
+        opt("--fit"),
+        opt("--resize")
     )))
 }
 
@@ -281,7 +286,7 @@ mod tests {
         assert!(check(None, Fit::Contain, false).is_err());
         let e = check(Some(&"1920x>".parse().unwrap()), Fit::Cover, false).unwrap_err();
         assert!(
-            e.0.starts_with("--fit cover needs a box with both sides"),
+            e.0.starts_with("Config::fit cover needs a box with both sides"),
             "{e}"
         );
     }
@@ -334,24 +339,26 @@ mod tests {
         let e = check_str("1920x1080!", Fit::Cover, false).unwrap_err();
         assert_eq!(
             e,
-            "the resize suffix ! (exactly the box, as --fit fill) contradicts --fit cover: drop the suffix or the --fit"
+            "the resize suffix ! (exactly the box, as fit fill) contradicts Config::fit cover: drop the suffix or the Config::fit"
         );
         let e = check_str("1920x1080^", Fit::Contain, false).unwrap_err();
         assert!(
-            e.contains("^ (cover the box uncropped, as --fit outside) contradicts --fit contain"),
+            e.contains(
+                "^ (cover the box uncropped, as fit outside) contradicts Config::fit contain"
+            ),
             "{e}"
         );
         let e = check_str("1920x1080<", Fit::Cover, false).unwrap_err();
         assert!(
-            e.contains("< (enlarge only) contradicts --fit cover"),
+            e.contains("< (enlarge only) contradicts Config::fit cover"),
             "{e}"
         );
         let e = check_str("1920x1080>", Fit::Fill, false).unwrap_err();
-        assert!(e.contains("contradicts --fit fill"), "{e}");
+        assert!(e.contains("contradicts Config::fit fill"), "{e}");
         let e = check_str("1920x1080>", Fit::Inside, true).unwrap_err();
         assert_eq!(
             e,
-            "the resize suffix > (shrink only) contradicts --enlarge: drop one of them"
+            "the resize suffix > (shrink only) contradicts Config::enlarge: drop one of them"
         );
         // The mode a suffix sets, or inside (the default), is no contradiction.
         for (spec, fit) in [

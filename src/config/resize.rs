@@ -76,8 +76,8 @@ impl Suffix {
         match self {
             Suffix::ShrinkOnly => "shrink only",
             Suffix::EnlargeOnly => "enlarge only",
-            Suffix::Outside => "cover the box uncropped, as --fit outside",
-            Suffix::Exact => "exactly the box, as --fit fill",
+            Suffix::Outside => "cover the box uncropped, as fit outside",
+            Suffix::Exact => "exactly the box, as fit fill",
         }
     }
 

@@ -197,13 +197,13 @@ pub fn parse_widths(s: &str) -> Result<Vec<u32>, ParseError> {
         .map(|w| match w.trim_end_matches("px").parse::<u32>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(bad(format!(
-                "'{w}' in --widths '{s}': expected widths in pixels such as 320,640,1280"
+                "'{w}' in widths '{s}': expected widths in pixels such as 320,640,1280"
             ))),
         })
         .collect::<Result<Vec<u32>, _>>()
         .and_then(|w| {
             if w.is_empty() {
-                Err(bad("--widths is empty: give widths such as 320,640,1280"))
+                Err(bad("no widths given: give widths such as 320,640,1280"))
             } else {
                 Ok(w)
             }

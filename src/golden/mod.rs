@@ -108,7 +108,7 @@ pub enum GoldenError {
     },
     /// Two images of one folder have the same path but for the extension, so pairing by stem
     /// cannot tell which one is meant.
-    #[error("{path} and {other} have the same name but for the extension, so pairing by stem (--ignore-ext) cannot choose; compare without --ignore-ext, or move one away")]
+    #[error("{path} and {other} have the same name but for the extension, so pairing by stem ({0}) cannot choose; compare without {0}, or move one away", crate::error::opt("--ignore-ext"))]
     SameStem {
         /// The first file.
         path: PathBuf,

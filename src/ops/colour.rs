@@ -4,7 +4,7 @@
 use qcms::{DataType, Intent, Profile, Transform};
 
 use super::raster::{Layout, Raster};
-use crate::error::ItemError;
+use crate::error::{opt, ItemError};
 
 /// Converts `raster` in place from the colour space `icc` describes to sRGB (perceptual intent);
 /// returns whether the pixels are now sRGB (so the profile must no longer be embedded).
@@ -21,11 +21,11 @@ pub fn to_srgb(raster: &mut Raster, icc: &[u8]) -> Result<bool, ItemError> {
         _ => return Ok(false),
     };
     let input = Profile::new_from_slice(icc, false).ok_or_else(|| {
-        ItemError::Encode(
-            "--to-srgb: the embedded ICC profile cannot be read, so the colours cannot be \
-             converted (leave out --to-srgb for this photo)"
-                .into(),
-        )
+        ItemError::Encode(format!(
+            "{0}: the embedded ICC profile cannot be read, so the colours cannot be converted \
+             (leave out {0} for this photo)",
+            opt("--to-srgb")
+        ))
     })?;
     if input.is_sRGB() {
         return Ok(true);
@@ -37,11 +37,11 @@ pub fn to_srgb(raster: &mut Raster, icc: &[u8]) -> Result<bool, ItemError> {
     }
     let transform =
         Transform::new(&input, &output, data_type, Intent::Perceptual).ok_or_else(|| {
-            ItemError::Encode(
-                "--to-srgb: no transform from the embedded ICC profile to sRGB (leave out \
-                 --to-srgb for this photo)"
-                    .into(),
-            )
+            ItemError::Encode(format!(
+                "{0}: no transform from the embedded ICC profile to sRGB (leave out {0} for \
+                 this photo)",
+                opt("--to-srgb")
+            ))
         })?;
     transform.apply(&mut raster.data);
     Ok(true)
@@ -58,11 +58,11 @@ fn grey_to_srgb(raster: &mut Raster, input: &Profile, srgb: &Profile) -> Result<
         Intent::Perceptual,
     )
     .ok_or_else(|| {
-        ItemError::Encode(
-            "--to-srgb: no transform from the embedded grey profile to sRGB (leave out \
-                 --to-srgb for this photo)"
-                .into(),
-        )
+        ItemError::Encode(format!(
+            "{0}: no transform from the embedded grey profile to sRGB (leave out {0} for this \
+             photo)",
+            opt("--to-srgb")
+        ))
     })?;
     let levels: Vec<u8> = (0..=255).collect();
     let mut rgb = vec![0u8; 256 * 3];

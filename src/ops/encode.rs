@@ -4,7 +4,7 @@ use super::blend;
 use super::decode::ImageKind;
 use super::meta::{webp_with_metadata, Metadata};
 use super::raster::{Layout, Raster};
-use crate::error::{one_line, ItemError};
+use crate::error::{one_line, opt, ItemError};
 
 /// JPEG chroma subsampling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +99,11 @@ fn encode_jpeg(
 
     if raster.width > 65535 || raster.height > 65535 {
         return Err(ItemError::Encode(format!(
-            "{}x{} is larger than JPEG allows (65535 pixels a side); use --format png or --resize",
-            raster.width, raster.height
+            "{}x{} is larger than JPEG allows (65535 pixels a side); use {} png or {}",
+            raster.width,
+            raster.height,
+            opt("--format"),
+            opt("--resize")
         )));
     }
     // The encoder would write oversized metadata with a wrapped length or chunk count (a broken
@@ -142,12 +145,21 @@ fn encode_jpeg(
     }
     if let Some(icc) = &meta.icc {
         if icc.len() > MAX_JPEG_ICC {
-            let hint = "use --to-srgb or --strip, or another --format";
-            return Err(too_large("the ICC profile", icc.len(), MAX_JPEG_ICC, hint));
+            let hint = format!(
+                "use {} or {}, or another {}",
+                opt("--to-srgb"),
+                opt("--strip"),
+                opt("--format")
+            );
+            return Err(too_large("the ICC profile", icc.len(), MAX_JPEG_ICC, &hint));
         }
         encoder = encoder.icc_profile(icc);
     }
-    let hint = "run without --keep-metadata, or use --format png";
+    let hint = &format!(
+        "run without {}, or use {} png",
+        opt("--keep-metadata"),
+        opt("--format")
+    );
     if let Some(exif) = &meta.exif {
         if exif.len() > MAX_JPEG_EXIF {
             return Err(too_large("the EXIF data", exif.len(), MAX_JPEG_EXIF, hint));
@@ -214,8 +226,11 @@ fn encode_webp(
 ) -> Result<Vec<u8>, ItemError> {
     if raster.width > 16_383 || raster.height > 16_383 {
         return Err(ItemError::Encode(format!(
-            "{}x{} is larger than WebP allows (16383 pixels a side); use --resize or another --format",
-            raster.width, raster.height
+            "{}x{} is larger than WebP allows (16383 pixels a side); use {} or another {}",
+            raster.width,
+            raster.height,
+            opt("--resize"),
+            opt("--format")
         )));
     }
     let rgb;
@@ -293,7 +308,7 @@ mod tests {
             &Metadata::default(),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("--format png"), "{err}");
+        assert!(err.to_string().contains("OutputSpec::format png"), "{err}");
     }
 
     fn jpeg_of(r: &Raster, spec: &EncodeOptions, meta: &Metadata) -> Result<Vec<u8>, ItemError> {
@@ -338,7 +353,7 @@ mod tests {
         exif.push(0);
         let err = with(Some(exif), None, None).unwrap_err().to_string();
         assert!(
-            err.contains("EXIF") && err.contains("--keep-metadata"),
+            err.contains("EXIF") && err.contains("MetadataMode::Keep"),
             "{err}"
         );
 
@@ -352,7 +367,7 @@ mod tests {
         xmp.push(b' ');
         let err = with(None, Some(xmp), None).unwrap_err().to_string();
         assert!(
-            err.contains("XMP") && err.contains("--keep-metadata"),
+            err.contains("XMP") && err.contains("MetadataMode::Keep"),
             "{err}"
         );
 
@@ -371,7 +386,10 @@ mod tests {
         let mut icc = icc;
         icc.push(3);
         let err = with(None, None, Some(icc)).unwrap_err().to_string();
-        assert!(err.contains("ICC") && err.contains("--to-srgb"), "{err}");
+        assert!(
+            err.contains("ICC") && err.contains("OutputSpec::to_srgb"),
+            "{err}"
+        );
     }
 
     #[test]

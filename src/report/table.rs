@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::{Report, StageReport};
+use crate::error::opt;
 use crate::stage_name::StageName;
 
 /// `n` and the noun, plural unless `n` is one: `1 photo`, `3 photos`.
@@ -150,9 +151,9 @@ pub fn bottleneck_hint(report: &Report) -> Option<String> {
         }
     }
     let flag = match name {
-        StageName::Load => Some("--load-workers"),
-        StageName::Filter => Some("--workers"),
-        StageName::Write => Some("--write-workers"),
+        StageName::Load => Some(opt("--load-workers")),
+        StageName::Filter => Some(opt("--workers")),
+        StageName::Write => Some(opt("--write-workers")),
         _ => None,
     };
     let advice = if busy < 0.5 {
@@ -261,7 +262,7 @@ mod tests {
             "{hint}"
         );
         assert!(hint.contains("saturated"), "{hint}");
-        assert!(!hint.contains("try --"), "{hint}");
+        assert!(!hint.contains("try "), "{hint}");
     }
 
     #[test]
@@ -275,7 +276,7 @@ mod tests {
             ],
         );
         let hint = bottleneck_hint(&r).unwrap();
-        assert!(!hint.contains("try --write-workers"), "{hint}");
+        assert!(!hint.contains("try Workers::write"), "{hint}");
         // With cores to spare, one more worker is offered.
         let r = report(
             8,
@@ -285,7 +286,7 @@ mod tests {
             ],
         );
         let hint = bottleneck_hint(&r).unwrap();
-        assert!(hint.ends_with("try --write-workers 3"), "{hint}");
+        assert!(hint.ends_with("try Workers::write 3"), "{hint}");
     }
 
     #[test]
@@ -301,7 +302,7 @@ mod tests {
         );
         let hint = bottleneck_hint(&r).unwrap();
         assert!(hint.contains("busy with other work"), "{hint}");
-        assert!(!hint.contains("try --"), "{hint}");
+        assert!(!hint.contains("try "), "{hint}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::cancel::CancelToken;
 use crate::config::{Config, Format, Geometry, OnExists, Selection, Shard};
-use crate::error::{Error, ItemError};
+use crate::error::{opt, Error, ItemError};
 use crate::ops::decode::ImageKind;
 use crate::pipeline::{Failure, Frame, Item, Job, Output};
 use crate::stage_name::StageName;
@@ -62,7 +62,7 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
         return Err(Error::NoInputs);
     }
     crate::config::parse_name_template(&config.name_template)
-        .map_err(|e| Error::Invalid(format!("--name {e}")))?;
+        .map_err(|e| Error::Invalid(format!("{} {e}", opt("--name"))))?;
     // Here, not when the run starts, so that --dry-run refuses what a run would.
     for variant in config.outputs() {
         crate::config::check_fit(variant.resize.as_ref(), variant.fit, variant.enlarge)
@@ -190,11 +190,13 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
                     continue;
                 }
                 return Err(Error::Invalid(format!(
-                    "{}: variants {} and {} both make {}: give them names that differ (name= in --variant, or {{width}}, {{height}} or {{format}} in --name)",
+                    "{}: variants {} and {} both make {}: give them names that differ (name= in {}, or {{width}}, {{height}} or {{format}} in {})",
                     src.display(),
                     twin.variant + 1,
                     index + 1,
-                    dst.display()
+                    dst.display(),
+                    opt("--variant"),
+                    opt("--name"),
                 )));
             }
             outputs.push(Output {
@@ -328,16 +330,21 @@ fn check_extension(dst: &Path, format: Format) -> Result<(), Error> {
     };
     match format.kind() {
         Some(kind) if named != kind => Err(Error::Invalid(format!(
-            "{}: a .{ext} name for {} data: --format {} and the extension given with --name or -o disagree; drop one of them, or write {{ext}} in --name for the format's own extension",
+            "{}: a .{ext} name for {} data: {} {} and the extension given with {} or {} disagree; drop one of them, or write {{ext}} in {} for the format's own extension",
             dst.display(),
             kind_name(kind),
+            opt("--format"),
             kind.extension(),
+            opt("--name"),
+            opt("-o"),
+            opt("--name"),
         ))),
         None if named.writable() != named => Err(Error::Invalid(format!(
-            "{}: fanlight reads {} but does not write it; name the output .{} (or give --format)",
+            "{}: fanlight reads {} but does not write it; name the output .{} (or give {})",
             dst.display(),
             kind_name(named),
             named.writable().extension(),
+            opt("--format"),
         ))),
         _ => Ok(()),
     }

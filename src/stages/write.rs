@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{Format, OutputSpec, Variant};
-use crate::error::ItemError;
+use crate::error::{opt, ItemError};
 use crate::ops::decode::ImageKind;
 use crate::ops::encode::encode;
 use crate::ops::raster::Layout;
@@ -245,12 +245,14 @@ fn io_reason(e: &io::Error, dst: &Path) -> String {
             if name > NAME_MAX {
                 format!(
                     "the file name is too long for the file system ({name} bytes; most allow \
-                     {NAME_MAX}); shorten it with --name"
+                     {NAME_MAX}); shorten it with {}",
+                    opt("--name")
                 )
             } else {
                 format!(
                     "the path is too long for the system ({path} bytes; Linux allows 4096); \
-                     choose a shorter output folder with -o"
+                     choose a shorter output folder with {}",
+                    opt("-o")
                 )
             }
         }
@@ -258,10 +260,10 @@ fn io_reason(e: &io::Error, dst: &Path) -> String {
             "a file is in the way of the output folder (move it, or choose another output folder)"
                 .to_string()
         }
-        io::ErrorKind::IsADirectory => {
-            "a folder is in the way of the output file (move it, or choose another name with --name)"
-                .to_string()
-        }
+        io::ErrorKind::IsADirectory => format!(
+            "a folder is in the way of the output file (move it, or choose another name with {})",
+            opt("--name")
+        ),
         _ => return crate::error::one_line(&e.to_string()),
     };
     match e.raw_os_error() {
