@@ -307,6 +307,13 @@ fn a_variant_that_fails_fails_alone_and_is_named_by_its_output() {
         "{text}"
     );
     assert_eq!(report.outputs.len(), 9);
+    // Each photo's input is counted once, whichever of its items came first.
+    let megapixels = (900.0 * 600.0 + 300.0 * 450.0) / 1e6;
+    assert!(
+        (report.megapixels_in - megapixels).abs() < 1e-9,
+        "{}",
+        report.megapixels_in
+    );
     assert!(!out.join("wide-320.webp").exists());
     assert!(out.join("wide-320.jpg").exists());
     let doc = fanlight::report::report_json(&report);

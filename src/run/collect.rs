@@ -93,6 +93,9 @@ impl Controller<'_> {
 struct Tally {
     /// Outputs not yet collected; `None` before the first item of the photo.
     remaining: Option<usize>,
+    /// Whether its input megapixels are counted (once, from whichever of its frames comes
+    /// first: a variant that failed may arrive before its siblings).
+    counted: bool,
     failed: bool,
     cancelled: bool,
 }
@@ -175,12 +178,11 @@ pub(super) fn collect(
             Item::Failed(failure) => (failure.job.clone(), failure.outputs.len()),
         };
         let tally = &mut tallies[job.id];
-        let first = tally.remaining.is_none();
         let remaining = tally.remaining.get_or_insert(job.outputs.len());
         *remaining = remaining.saturating_sub(covered);
         let failure = match item {
             Item::Frame(frame) => {
-                if first {
+                if !std::mem::replace(&mut tally.counted, true) {
                     let (w, h) = frame.input_size;
                     c.megapixels_in += f64::from(w) * f64::from(h) / 1e6;
                 }
