@@ -411,24 +411,27 @@ fn variants_that_would_write_one_file_are_refused_before_any_work() {
     assert!(!out.exists() || files_below(&out).is_empty());
 }
 
+/// `fanlight convert in -o OUT --widths 640,160 --format webp,jpeg` and `extra`, run in `dir`.
+fn convert_set(dir: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "convert",
+        "in",
+        "-o",
+        out,
+        "--widths",
+        "640,160",
+        "--format",
+        "webp,jpeg",
+    ];
+    args.extend_from_slice(extra);
+    fanlight(&args, dir)
+}
+
 #[test]
 fn the_command_line_writes_the_set_and_its_manifest() {
     let tmp = tempdir();
     two_photos(&tmp.path().join("in"));
-    let dry = fanlight(
-        &[
-            "convert",
-            "in",
-            "-o",
-            "web",
-            "--widths",
-            "640,160",
-            "--format",
-            "webp,jpeg",
-            "--dry-run",
-        ],
-        tmp.path(),
-    );
+    let dry = convert_set(tmp.path(), "web", &["--dry-run"]);
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     let listed = stdout(&dry);
     assert!(
@@ -444,22 +447,10 @@ fn the_command_line_writes_the_set_and_its_manifest() {
         "{}",
         stderr(&dry)
     );
-    let o = fanlight(
-        &[
-            "convert",
-            "in",
-            "-o",
-            "web",
-            "--widths",
-            "640,160",
-            "--format",
-            "webp,jpeg",
-            "--manifest",
-            "m.json",
-            "--report",
-            "r.json",
-        ],
+    let o = convert_set(
         tmp.path(),
+        "web",
+        &["--manifest", "m.json", "--report", "r.json"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("2 written (8 files)"), "{}", stderr(&o));
@@ -490,21 +481,7 @@ fn the_command_line_writes_the_set_and_its_manifest() {
         serde_json::from_slice(&std::fs::read(tmp.path().join("r.json")).unwrap()).unwrap();
     assert_eq!(report["outputs"].as_array().unwrap().len(), 8);
     // Everything there already: one line, not a table of zeros.
-    let again = fanlight(
-        &[
-            "convert",
-            "in",
-            "-o",
-            "web",
-            "--widths",
-            "640,160",
-            "--format",
-            "webp,jpeg",
-            "--on-exists",
-            "skip",
-        ],
-        tmp.path(),
-    );
+    let again = convert_set(tmp.path(), "web", &["--on-exists", "skip"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(
         stderr(&again).contains("2 photos found, every output exists already"),

@@ -64,7 +64,8 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     crate::config::parse_name_template(&config.name_template)
         .map_err(|e| Error::Invalid(format!("{} {e}", opt("--name"))))?;
     // Here, not when the run starts, so that --dry-run refuses what a run would.
-    for variant in config.outputs() {
+    let variants = config.outputs();
+    for variant in &variants {
         crate::config::check_fit(variant.resize.as_ref(), variant.fit, variant.enlarge)
             .map_err(|e| Error::Invalid(e.0))?;
         if let Some(name) = &variant.name {
@@ -140,7 +141,6 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
         .iter()
         .filter_map(|(src, _, _, _)| Some((fs::canonicalize(src).ok()?, src.clone())))
         .collect();
-    let variants = config.outputs();
     let names: Vec<&str> = variants.iter().map(|v| config.variant_name(v)).collect();
     let sized = names
         .iter()
