@@ -91,6 +91,73 @@ fn every_fixture_decodes_close_to_its_reference_decode() {
     }
 }
 
+/// The mean absolute difference of two equal-length buffers, in levels.
+fn mean_levels(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let sum: u64 = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    sum as f64 / a.len() as f64
+}
+
+/// `jpeg` with the bytes `from` replaced by `to` everywhere (a marker or a tag signature).
+fn replaced(jpeg: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = jpeg.to_vec();
+    let mut found = 0;
+    for i in 0..out.len() - from.len() {
+        if &out[i..i + from.len()] == from {
+            out[i..i + from.len()].copy_from_slice(to);
+            found += 1;
+        }
+    }
+    assert!(found > 0, "{from:?} not found");
+    out
+}
+
+#[test]
+fn a_cmyk_jpeg_is_converted_through_its_icc_profile_as_littlecms_does() {
+    // An Adobe CMYK JPEG (inverted inks) with a printer profile of a made-up press; the
+    // reference is libvips' icc_transform (LittleCMS), perceptual intent.
+    let jpeg = fixture("jpeg-cmyk-icc.jpg");
+    let srgb = reference("jpeg-cmyk-icc.ref.png", Layout::Rgb);
+    let d = decode(&jpeg, 1_000_000, false).unwrap();
+    assert_eq!(
+        (d.raster.width, d.raster.height, d.raster.layout),
+        (64, 43, Layout::Rgb)
+    );
+    assert_eq!(
+        d.icc, None,
+        "the pixels are sRGB now: the CMYK profile must not travel on"
+    );
+    assert_eq!(d.warning, None);
+    let through_profile = mean_levels(&d.raster.data, &srgb);
+    assert!(
+        through_profile < 1.0,
+        "{through_profile:.2} levels from LittleCMS"
+    );
+
+    // The same inks with the profile's segment unnamed (no profile) come out naively, far from
+    // it: so the comparison above tells a conversion from none.
+    let unprofiled = replaced(&jpeg, b"ICC_PROFILE", b"XXX_PROFILE");
+    let naive = decode(&unprofiled, 1_000_000, false).unwrap();
+    assert_eq!(naive.icc, None);
+    let without = mean_levels(&naive.raster.data, &srgb);
+    assert!(without > 10.0, "{without:.2} levels without the profile");
+
+    // A profile with no table to convert by: the naive conversion, and a warning that says so.
+    let tableless = replaced(&jpeg, b"A2B", b"zzz");
+    let d = decode(&tableless, 1_000_000, false).unwrap();
+    let warning = d.warning.unwrap_or_default();
+    assert!(
+        warning.contains("CMYK") && warning.contains("ICC profile cannot be used"),
+        "{warning}"
+    );
+    assert!(mean_levels(&d.raster.data, &naive.raster.data) < 0.5);
+}
+
 #[test]
 fn formats_are_found_by_content_not_name() {
     for (name, kind) in [

@@ -1,6 +1,11 @@
-//! `--to-srgb`: pixels converted from their embedded ICC profile to sRGB with qcms (Firefox's
-//! colour management, pure Rust), so the output needs no profile to look right anywhere.
+//! Colour management: `--to-srgb` (and `--strip`) convert pixels from their embedded ICC profile
+//! to sRGB with qcms (Firefox's colour management, pure Rust), so the output needs no profile to
+//! look right anywhere; CMYK photos are always converted through their profile, with moxcms
+//! (pure Rust, already built for `image`), since qcms reads no CMYK printer profile.
 
+use std::sync::{Arc, Mutex};
+
+use moxcms::{ColorProfile, DataColorSpace, RenderingIntent, TransformOptions};
 use qcms::{DataType, Intent, Profile, Transform};
 
 use super::raster::{Layout, Raster};
@@ -27,29 +32,83 @@ pub fn to_srgb(raster: &mut Raster, icc: &[u8]) -> Result<bool, ItemError> {
             opt("--to-srgb")
         ))
     })?;
-    if input.is_sRGB() {
+    if input.is_sRGB() || known_srgb(icc) {
         return Ok(true);
     }
     let mut output = Profile::new_sRGB();
     output.precache_output_transform();
     if data_type == DataType::Gray8 {
-        return grey_to_srgb(raster, &input, &output);
+        return grey_to_srgb(raster, icc, &input, &output);
     }
-    let transform =
+    let transform = |data_type| {
         Transform::new(&input, &output, data_type, Intent::Perceptual).ok_or_else(|| {
             ItemError::Encode(format!(
                 "{0}: no transform from the embedded ICC profile to sRGB (leave out {0} for \
                  this photo)",
                 opt("--to-srgb")
             ))
-        })?;
-    transform.apply(&mut raster.data);
+        })
+    };
+    let rgb = transform(DataType::RGB8)?;
+    if is_identity(&rgb) {
+        remember_srgb(icc);
+        return Ok(true);
+    }
+    if data_type == DataType::RGB8 {
+        rgb.apply(&mut raster.data);
+    } else {
+        transform(data_type)?.apply(&mut raster.data);
+    }
     Ok(true)
+}
+
+/// Whether `transform` (RGB to RGB) moves no colour of a 17-level grid by more than one level:
+/// the profile is sRGB in all but its bytes (cameras and phones embed their own copies of it),
+/// and converting would only cost time and add rounding.
+fn is_identity(transform: &Transform) -> bool {
+    let levels: Vec<u8> = (0..=16u8)
+        .map(|i| (u16::from(i) * 255 / 16) as u8)
+        .collect();
+    let mut grid = Vec::with_capacity(17 * 17 * 17 * 3);
+    for &r in &levels {
+        for &g in &levels {
+            for &b in &levels {
+                grid.extend([r, g, b]);
+            }
+        }
+    }
+    let mut out = vec![0; grid.len()];
+    transform.convert(&grid, &mut out);
+    grid.iter().zip(&out).all(|(a, b)| a.abs_diff(*b) <= 1)
+}
+
+/// Profiles found to be sRGB in all but their bytes, last seen first (see [`is_identity`]).
+static SRGB_PROFILES: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+/// How many of them are remembered.
+const SRGB_PROFILES_KEPT: usize = 4;
+
+fn known_srgb(icc: &[u8]) -> bool {
+    let kept = SRGB_PROFILES.lock().unwrap_or_else(|e| e.into_inner());
+    kept.iter().any(|p| p == icc)
+}
+
+fn remember_srgb(icc: &[u8]) {
+    let mut kept = SRGB_PROFILES.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.len() == SRGB_PROFILES_KEPT {
+        kept.remove(0);
+    }
+    kept.push(icc.to_vec());
 }
 
 /// Grey pixels through their grey profile to sRGB grey: the 256 grey levels are converted once
 /// (to RGB, equal channels for a neutral grey) and the photo is mapped through that table.
-fn grey_to_srgb(raster: &mut Raster, input: &Profile, srgb: &Profile) -> Result<bool, ItemError> {
+fn grey_to_srgb(
+    raster: &mut Raster,
+    icc: &[u8],
+    input: &Profile,
+    srgb: &Profile,
+) -> Result<bool, ItemError> {
     let transform = Transform::new_to(
         input,
         srgb,
@@ -68,8 +127,71 @@ fn grey_to_srgb(raster: &mut Raster, input: &Profile, srgb: &Profile) -> Result<
     let mut rgb = vec![0u8; 256 * 3];
     transform.convert(&levels, &mut rgb);
     let table: Vec<u8> = rgb.chunks_exact(3).map(|p| p[1]).collect();
+    if table.iter().zip(&levels).all(|(a, b)| a.abs_diff(*b) <= 1) {
+        remember_srgb(icc);
+        return Ok(true);
+    }
     for v in &mut raster.data {
         *v = table[usize::from(*v)];
     }
     Ok(true)
+}
+
+/// Whether `icc` is a CMYK profile (its header's colour space).
+#[must_use]
+pub fn is_cmyk(icc: &[u8]) -> bool {
+    icc.get(16..20) == Some(b"CMYK")
+}
+
+/// A CMYK profile's transform to sRGB (see [`cmyk_transform`]).
+pub type CmykTransform = Arc<moxcms::Transform8BitExecutor>;
+
+/// Transforms of the CMYK profiles seen last, by profile: building one (its tables) takes tens of
+/// milliseconds, and the photos of a batch mostly share a profile.
+static CMYK_TRANSFORMS: Mutex<Vec<(Vec<u8>, CmykTransform)>> = Mutex::new(Vec::new());
+
+/// How many CMYK transforms are kept.
+const CMYK_TRANSFORMS_KEPT: usize = 4;
+
+/// The transform from the CMYK profile `icc` to sRGB, perceptual intent (the profile's A2B0
+/// table), as LittleCMS and libvips make it; `Err` says why the profile cannot be used.
+pub fn cmyk_transform(icc: &[u8]) -> Result<CmykTransform, String> {
+    // A poisoned lock only means another photo's conversion panicked; the list is still whole.
+    let mut kept = CMYK_TRANSFORMS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, transform)) = kept.iter().find(|(profile, _)| profile == icc) {
+        return Ok(Arc::clone(transform));
+    }
+    let profile = ColorProfile::new_from_slice(icc).map_err(|e| e.to_string())?;
+    if profile.color_space != DataColorSpace::Cmyk {
+        return Err("it is not a CMYK profile".into());
+    }
+    let options = TransformOptions {
+        rendering_intent: RenderingIntent::Perceptual,
+        ..TransformOptions::default()
+    };
+    let transform = profile
+        .create_transform_8bit(
+            moxcms::Layout::Rgba,
+            &ColorProfile::new_srgb(),
+            moxcms::Layout::Rgb,
+            options,
+        )
+        .map_err(|e| e.to_string())?;
+    if kept.len() == CMYK_TRANSFORMS_KEPT {
+        kept.remove(0);
+    }
+    kept.push((icc.to_vec(), Arc::clone(&transform)));
+    Ok(transform)
+}
+
+/// CMYK pixels (4 bytes a pixel, 0 for no ink, 255 for full) to sRGB (3 bytes a pixel, in a
+/// pooled buffer) through `transform`.
+pub fn cmyk_to_srgb(cmyk: &[u8], transform: &CmykTransform) -> Result<Vec<u8>, ItemError> {
+    let mut rgb = super::buffers::zeroed(cmyk.len() / 4 * 3);
+    transform.transform(cmyk, &mut rgb).map_err(|e| {
+        ItemError::Decode(format!(
+            "the CMYK colours cannot be converted through the embedded ICC profile: {e}"
+        ))
+    })?;
+    Ok(rgb)
 }

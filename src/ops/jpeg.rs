@@ -7,6 +7,7 @@ use image::{DynamicImage, ImageFormat};
 use libjpeg_turbo_rs::{DecodeLimits, Decoder, FrameHeader, JpegError, PixelFormat, ScalingFactor};
 
 use super::budget::Budget;
+use super::colour::{cmyk_to_srgb, cmyk_transform, is_cmyk, CmykTransform};
 use super::decode::{
     decode_by_image, decode_error, image_reader, no_panic, to_raster, upright_but_quarter_turn,
     within_limit, without_lenient_hint, Decoded, ImageKind,
@@ -44,7 +45,7 @@ pub fn decode(
             "the header declares an empty image".into(),
         ));
     }
-    let icc = decoder.icc_profile().ok().flatten();
+    let mut icc = decoder.icc_profile().ok().flatten();
     let raw_exif = decoder.exif_data();
     let orientation = raw_exif
         .and_then(Orientation::from_exif_chunk)
@@ -54,6 +55,28 @@ pub fn decode(
         .and_then(super::meta::normalize_exif);
     let xmp = decoder.xmp_data().map(<[u8]>::to_vec);
     let mut warning = None;
+    // A CMYK photo's inks are converted to sRGB through its profile, which then no longer
+    // applies; without a usable one, the decoder's naive conversion stands.
+    let mut cmyk = None;
+    if let Some(profile) = icc
+        .as_deref()
+        .filter(|p| header.components.len() == 4 && is_cmyk(p))
+    {
+        match cmyk_transform(profile) {
+            Ok(transform) => {
+                cmyk = Some(Cmyk {
+                    transform,
+                    inverted: super::sniff::jpeg_has_adobe_segment(bytes),
+                });
+            }
+            Err(why) => {
+                warning = Some(format!(
+                    "the CMYK photo's ICC profile cannot be used ({why}), so its colours were \
+                     converted without it and may be off"
+                ));
+            }
+        }
+    }
     if !trailer.is_empty() && super::jpeg_end::is_motion_photo(xmp.as_deref(), trailer) {
         warning = Some(format!(
             "a motion photo: the still was written; its video ({} bytes after the image) was left out",
@@ -67,8 +90,18 @@ pub fn decode(
     };
     let denominator = scale(upright.0, upright.1);
     let _permit = budget.map(|b| b.acquire(decode_memory(decoder.header(), bytes, denominator)));
-    let mut image = match no_panic(|| strict_pixels(&mut decoder, bytes, grey, denominator)) {
-        Ok(image) => image,
+    let out = match &cmyk {
+        Some(cmyk) => Out::Cmyk(cmyk),
+        None if grey => Out::Grey,
+        None => Out::Rgb,
+    };
+    let mut image = match no_panic(|| strict_pixels(&mut decoder, bytes, out, denominator)) {
+        Ok(image) => {
+            if cmyk.is_some() {
+                icc = None;
+            }
+            image
+        }
         Err(error) if lenient => {
             // Damage found: take the lenient decoder's best effort, and say so.
             // Already lenient: a failure now gets no `--lenient` hint.
@@ -92,6 +125,22 @@ pub fn decode(
         warning,
     };
     Ok((decoded, turn))
+}
+
+/// A CMYK JPEG's way to sRGB: its profile's transform, and whether its inks are stored
+/// inverted (an Adobe segment, see [`super::sniff::jpeg_has_adobe_segment`]).
+struct Cmyk {
+    transform: CmykTransform,
+    inverted: bool,
+}
+
+/// The pixels a strict decode gives.
+#[derive(Clone, Copy)]
+enum Out<'a> {
+    Grey,
+    Rgb,
+    /// CMYK decoded as inks, then converted to sRGB through the profile.
+    Cmyk(&'a Cmyk),
 }
 
 /// The memory a decode of this JPEG at 1/`denominator` holds at its peak, estimated from the
@@ -121,7 +170,12 @@ fn decode_memory(header: &FrameHeader, bytes: &[u8], denominator: u32) -> u64 {
         })
         .sum();
     let d2 = u64::from(denominator * denominator);
-    let channels = if comps.len() == 1 { 1 } else { 3 };
+    // Grey, RGB, or CMYK inks and the sRGB pixels made from them.
+    let channels = match comps.len() {
+        1 => 1,
+        4 => 4 + 3,
+        _ => 3,
+    };
     let work = if header.is_progressive {
         samples * 2
     } else {
@@ -176,7 +230,7 @@ fn best_effort_warning(error: ItemError) -> String {
 fn strict_pixels(
     decoder: &mut Decoder,
     bytes: &[u8],
-    grey: bool,
+    out: Out,
     denominator: u32,
 ) -> Result<DynamicImage, ItemError> {
     if !bytes.ends_with(&[0xFF, 0xD9]) && !has_eoi_near_end(bytes) {
@@ -186,10 +240,10 @@ fn strict_pixels(
     }
     let huffman_sequential =
         !decoder.header().is_progressive && !super::sniff::jpeg_is_arithmetic(bytes);
-    if denominator == 1 && huffman_sequential {
+    if denominator == 1 && huffman_sequential && !matches!(out, Out::Cmyk(_)) {
         sequential_pixels(bytes)
     } else {
-        pixels(decoder, grey, denominator)
+        pixels(decoder, out, denominator)
     }
 }
 
@@ -277,7 +331,7 @@ fn best_effort(bytes: &[u8]) -> Result<DynamicImage, ItemError> {
 /// block (a file cut short, even when closed with a marker,
 /// sequential or progressive) is an error from the decoder; and every warning it reports (a
 /// corrupt Huffman code, extraneous bytes between markers) is taken as damage.
-fn pixels(decoder: &mut Decoder, grey: bool, denominator: u32) -> Result<DynamicImage, ItemError> {
+fn pixels(decoder: &mut Decoder, out: Out, denominator: u32) -> Result<DynamicImage, ItemError> {
     decoder.set_stop_on_warning(true);
     // `max_pixels`, checked from the header, is fanlight's one size limit; the decoder's own
     // caps (65500 a side) stay only as the format's limit.
@@ -285,10 +339,10 @@ fn pixels(decoder: &mut Decoder, grey: bool, denominator: u32) -> Result<Dynamic
         max_pixels: u64::MAX,
         ..DecodeLimits::default()
     });
-    decoder.set_output_format(if grey {
-        PixelFormat::Grayscale
-    } else {
-        PixelFormat::Rgb
+    decoder.set_output_format(match out {
+        Out::Grey => PixelFormat::Grayscale,
+        Out::Rgb => PixelFormat::Rgb,
+        Out::Cmyk(_) => PixelFormat::Cmyk,
     });
     if denominator > 1 {
         decoder.set_scale(ScalingFactor::try_new(1, denominator).map_err(damaged)?);
@@ -303,7 +357,21 @@ fn pixels(decoder: &mut Decoder, grey: bool, denominator: u32) -> Result<Dynamic
         }
     };
     pixels.truncate(info.bytes_written);
-    frame_image(info.width as u32, info.height as u32, grey, pixels)
+    let (w, h) = (info.width as u32, info.height as u32);
+    match out {
+        Out::Grey => frame_image(w, h, true, pixels),
+        Out::Rgb => frame_image(w, h, false, pixels),
+        Out::Cmyk(cmyk) => {
+            if cmyk.inverted {
+                for ink in &mut pixels {
+                    *ink = 255 - *ink;
+                }
+            }
+            let rgb = cmyk_to_srgb(&pixels, &cmyk.transform);
+            super::buffers::recycle(pixels);
+            frame_image(w, h, false, rgb?)
+        }
+    }
 }
 
 /// A decoder's grey or RGB output as an image of `w × h`.
@@ -362,8 +430,12 @@ mod tests {
     /// The pixels of `bytes` decoded strictly at 1/`d`.
     fn strict(bytes: &[u8], d: u32) -> Result<DynamicImage, ItemError> {
         let mut decoder = Decoder::new(bytes).map_err(damaged)?;
-        let grey = decoder.header().components.len() == 1;
-        strict_pixels(&mut decoder, bytes, grey, d)
+        let out = if decoder.header().components.len() == 1 {
+            Out::Grey
+        } else {
+            Out::Rgb
+        };
+        strict_pixels(&mut decoder, bytes, out, d)
     }
 
     /// The mean absolute difference of two equal-length pixel buffers.

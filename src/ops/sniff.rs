@@ -104,6 +104,26 @@ pub fn jpeg_is_arithmetic(bytes: &[u8]) -> bool {
 /// The JPEG's frame marker (SOF0 to SOF15, not DHT, JPG or DAC) and where it starts, found by
 /// walking the marker segments before the first scan; `None` when a scan or damage comes first.
 fn jpeg_frame(bytes: &[u8]) -> Option<(u8, usize)> {
+    before_first_scan(bytes, |marker, at| {
+        (matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC))
+            .then_some((marker, at))
+    })
+}
+
+/// Whether the JPEG has an Adobe APP14 segment before its first scan. Adobe's CMYK JPEGs (and
+/// every CMYK JPEG since Photoshop) store their inks inverted, 255 for no ink, and say so with
+/// this segment: libjpeg, libvips and Pillow read it the same way.
+#[must_use]
+pub fn jpeg_has_adobe_segment(bytes: &[u8]) -> bool {
+    before_first_scan(bytes, |marker, at| {
+        (marker == 0xEE && bytes.get(at + 4..at + 9) == Some(b"Adobe")).then_some(())
+    })
+    .is_some()
+}
+
+/// The first `Some` that `found` gives for a marker segment (its marker and offset) of the JPEG
+/// before its first scan; `None` when a scan, the end or damage comes first.
+fn before_first_scan<T>(bytes: &[u8], mut found: impl FnMut(u8, usize) -> Option<T>) -> Option<T> {
     let mut at = 2;
     while let Some(&[0xFF, marker]) = bytes.get(at..at + 2) {
         if marker == 0xFF {
@@ -113,8 +133,8 @@ fn jpeg_frame(bytes: &[u8]) -> Option<(u8, usize)> {
         let len = usize::from(u16::from_be_bytes(
             bytes.get(at + 2..at + 4)?.try_into().ok()?,
         ));
-        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            return Some((marker, at));
+        if let Some(value) = found(marker, at) {
+            return Some(value);
         }
         if marker == 0xDA {
             return None;
