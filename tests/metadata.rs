@@ -157,28 +157,56 @@ fn by_default_only_the_profile_is_kept_and_strip_drops_it_too() {
     }
 }
 
+fn s15(v: f64) -> [u8; 4] {
+    ((v * 65536.0).round() as i32).to_be_bytes()
+}
+
 /// A matrix/TRC ICC v2 display profile with Display P3's primaries (D50-adapted) and a 2.2
 /// gamma: wider than sRGB, so the same numbers mean more saturated colours.
 fn p3_profile() -> Vec<u8> {
-    fn s15(v: f64) -> [u8; 4] {
-        ((v * 65536.0).round() as i32).to_be_bytes()
+    let mut curve = b"curv\0\0\0\0".to_vec();
+    curve.extend_from_slice(&1u32.to_be_bytes());
+    curve.extend_from_slice(&((2.2f64 * 256.0).round() as u16).to_be_bytes());
+    curve.extend_from_slice(&[0, 0]);
+    let colorants = [
+        [0.5151, 0.2412, -0.0011],
+        [0.2919, 0.6922, 0.0419],
+        [0.1571, 0.0666, 0.7841],
+    ];
+    rgb_profile(colorants, curve)
+}
+
+/// sRGB as a camera embeds it, in bytes of its own: sRGB's D50-adapted colorants and its
+/// parametric tone curve.
+fn srgb_profile() -> Vec<u8> {
+    let mut curve = b"para\0\0\0\0\0\x03\0\0".to_vec();
+    for v in [2.4, 1.0 / 1.055, 0.055 / 1.055, 1.0 / 12.92, 0.04045] {
+        curve.extend_from_slice(&s15(v));
     }
-    fn xyz(x: f64, y: f64, z: f64) -> Vec<u8> {
+    let colorants = [
+        [0.4361, 0.2225, 0.0139],
+        [0.3851, 0.7169, 0.0971],
+        [0.1431, 0.0606, 0.7141],
+    ];
+    rgb_profile(colorants, curve)
+}
+
+/// A matrix/TRC ICC v2 display profile: D50 white, the red, green and blue colorants, and one
+/// tone curve for all three.
+fn rgb_profile(colorants: [[f64; 3]; 3], curve: Vec<u8>) -> Vec<u8> {
+    fn xyz([x, y, z]: [f64; 3]) -> Vec<u8> {
         let mut t = b"XYZ \0\0\0\0".to_vec();
         for v in [x, y, z] {
             t.extend_from_slice(&s15(v));
         }
         t
     }
-    let mut curve = b"curv\0\0\0\0".to_vec();
-    curve.extend_from_slice(&1u32.to_be_bytes());
-    curve.extend_from_slice(&((2.2f64 * 256.0).round() as u16).to_be_bytes());
-    curve.extend_from_slice(&[0, 0]);
+    let [r, g, b] = colorants;
     let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
-        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
-        (b"rXYZ", xyz(0.5151, 0.2412, -0.0011)),
-        (b"gXYZ", xyz(0.2919, 0.6922, 0.0419)),
-        (b"bXYZ", xyz(0.1571, 0.0666, 0.7841)),
+        (b"wtpt", xyz([0.9642, 1.0, 0.8249])),
+        (b"rXYZ", xyz(r)),
+        (b"gXYZ", xyz(g)),
+        (b"bXYZ", xyz(b)),
         (b"rTRC", curve.clone()),
         (b"gTRC", curve.clone()),
         (b"bTRC", curve),
@@ -251,6 +279,49 @@ fn to_srgb_converts_a_wide_gamut_photo_and_embeds_no_profile() {
         grey.iter().all(|&c| c.abs_diff(grey[0]) <= 2) && grey[0].abs_diff(128) <= 12,
         "grey stays neutral: {grey:?}"
     );
+
+    // --strip drops the profile, so it converts first: the same pixels as --to-srgb.
+    convert(tmp.path(), "stripped", &["--strip"]);
+    let stripped = tmp.path().join("stripped/p3.png");
+    assert_eq!(metadata_of(&stripped).0, None);
+    assert_eq!(image::open(&stripped).unwrap().to_rgb8(), px);
+}
+
+#[test]
+fn strip_and_to_srgb_leave_a_photo_tagged_with_srgb_as_it_is() {
+    use image::ImageEncoder as _;
+    let tmp = tempdir();
+    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
+    let img = image::RgbImage::from_fn(64, 16, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 16) as u8, 7])
+    });
+    let file = std::fs::File::create(tmp.path().join("in/s.png")).unwrap();
+    let mut enc = image::codecs::png::PngEncoder::new(file);
+    enc.set_icc_profile(srgb_profile()).unwrap();
+    enc.write_image(img.as_raw(), 64, 16, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    for (dir, flag) in [("stripped", "--strip"), ("srgb", "--to-srgb")] {
+        convert(tmp.path(), dir, &[flag]);
+        let out = tmp.path().join(dir).join("s.png");
+        assert_eq!(metadata_of(&out).0, None, "{flag}");
+        let pixels = image::open(&out).unwrap().to_rgb8();
+        assert!(pixels == img, "{flag}: pixels untouched");
+    }
+}
+
+#[test]
+fn strip_with_an_unreadable_profile_drops_it_with_a_warning() {
+    let tmp = tempdir();
+    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
+    tagged_jpeg(&tmp.path().join("in/t.jpg"));
+    let o = fanlight(&["convert", "in", "-o", "out", "--strip"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("t.jpg") && stderr(&o).contains("dropped (--strip) without converting"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(metadata_of(&tmp.path().join("out/t.jpg")).0, None);
 }
 
 #[test]

@@ -434,7 +434,7 @@ pub struct ConvertArgs {
 
     /// Drop all metadata, the colour profile too.
     #[arg(
-        long_help = "Drop all metadata, the ICC colour profile included (default: keep only the profile).",
+        long_help = "Drop all metadata, the ICC colour profile included (default: keep only the profile). A photo whose profile is not sRGB is converted to sRGB through it first, so its colours stay right.",
         long,
         conflicts_with = "keep_metadata",
         help_heading = "Output format and metadata"

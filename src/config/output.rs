@@ -77,7 +77,9 @@ pub enum MetadataMode {
     /// The ICC colour profile only (default): colours stay right, nothing private leaks.
     #[default]
     IccOnly,
-    /// Nothing at all, not even the ICC profile (`--strip`).
+    /// Nothing at all, not even the ICC profile (`--strip`): pixels in another colour space are
+    /// converted to sRGB through it first (as with [`OutputSpec::to_srgb`]), so the colours stay
+    /// right; an unreadable profile is dropped with a warning.
     Strip,
     /// EXIF (its orientation reset to 1, the pixels being upright already), XMP and the ICC
     /// profile (`--keep-metadata`), into JPEG, PNG and WebP outputs.

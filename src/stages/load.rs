@@ -62,12 +62,25 @@ impl Stage for Load {
             frame.mark_text = Some(text.render(&frame.job.src, decoded.exif.as_deref()));
         }
         let mut icc = decoded.icc;
-        if self.output.to_srgb {
-            // Converted here, before the filters, so they and the watermark colour work in sRGB.
-            if let Some(profile) = &icc {
-                if to_srgb(&mut decoded.raster, profile)? {
-                    icc = None;
+        let mut warning = decoded.warning;
+        let strip = self.output.metadata == MetadataMode::Strip;
+        // Converted here, before the filters, so they and the watermark colour work in sRGB;
+        // `--strip` converts too (as sharp does), since dropping a profile without converting
+        // shifts the colours of every photo not already in sRGB.
+        if let Some(profile) = icc.as_deref().filter(|_| self.output.to_srgb || strip) {
+            match to_srgb(&mut decoded.raster, profile) {
+                Ok(true) => icc = None,
+                Ok(false) => {}
+                Err(_) if !self.output.to_srgb => {
+                    warning.get_or_insert_with(|| {
+                        format!(
+                            "the ICC profile cannot be read, so it was dropped ({}) without \
+                             converting the colours to sRGB",
+                            crate::error::opt("--strip")
+                        )
+                    });
                 }
+                Err(error) => return Err(error),
             }
         }
         let keep = self.output.metadata == MetadataMode::Keep;
@@ -86,7 +99,7 @@ impl Stage for Load {
         frame.kind = Some(decoded.kind);
         frame.image = Some(decoded.raster);
         frame.turn = turn;
-        frame.warning = decoded.warning.map(|w| (StageName::Load, w));
+        frame.warning = warning.map(|w| (StageName::Load, w));
         Ok(frame)
     }
 }
