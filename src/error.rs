@@ -35,6 +35,7 @@ const OPTION_NAMES: &[(&str, &str)] = &[
     ("--timeout", "Config::timeout"),
     ("--to-srgb", "OutputSpec::to_srgb"),
     ("--strip", "MetadataMode::Strip"),
+    ("--strip-raw", "MetadataMode::StripRaw"),
     ("--keep-metadata", "MetadataMode::Keep"),
     ("--resize", "Config::resize"),
     ("--fit", "Config::fit"),

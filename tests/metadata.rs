@@ -285,6 +285,11 @@ fn to_srgb_converts_a_wide_gamut_photo_and_embeds_no_profile() {
     let stripped = tmp.path().join("stripped/p3.png");
     assert_eq!(metadata_of(&stripped).0, None);
     assert_eq!(image::open(&stripped).unwrap().to_rgb8(), px);
+    // --strip-raw asks for the pixels as they were.
+    convert(tmp.path(), "raw", &["--strip-raw"]);
+    let raw = tmp.path().join("raw/p3.png");
+    assert_eq!(metadata_of(&raw).0, None);
+    assert_eq!(image::open(&raw).unwrap().to_rgb8(), img);
 }
 
 #[test]

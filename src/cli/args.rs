@@ -441,6 +441,16 @@ pub struct ConvertArgs {
     )]
     pub strip: bool,
 
+    /// Drop all metadata and leave the pixels unconverted.
+    #[arg(
+        long,
+        conflicts_with_all = ["keep_metadata", "strip", "to_srgb"],
+        help_heading = "Output format and metadata",
+        hide_short_help = true,
+        long_help = "Drop all metadata, the ICC colour profile included, and leave the pixels as they are: the raw pixels, for a pipeline that manages colour itself (colours shift in viewers unless the photo was sRGB)."
+    )]
+    pub strip_raw: bool,
+
     /// Carry EXIF, XMP and the colour profile over.
     #[arg(
         long,

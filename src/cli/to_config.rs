@@ -62,6 +62,8 @@ impl ConvertArgs {
         config.output.png_level = self.png_level;
         config.output.metadata = if self.strip {
             MetadataMode::Strip
+        } else if self.strip_raw {
+            MetadataMode::StripRaw
         } else if self.keep_metadata {
             MetadataMode::Keep
         } else {

@@ -81,6 +81,9 @@ pub enum MetadataMode {
     /// converted to sRGB through it first (as with [`OutputSpec::to_srgb`]), so the colours stay
     /// right; an unreadable profile is dropped with a warning.
     Strip,
+    /// Nothing at all, and the pixels left as they were decoded (`--strip-raw`): for a pipeline
+    /// that manages colour itself.
+    StripRaw,
     /// EXIF (its orientation reset to 1, the pixels being upright already), XMP and the ICC
     /// profile (`--keep-metadata`), into JPEG, PNG and WebP outputs.
     Keep,

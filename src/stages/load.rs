@@ -85,7 +85,7 @@ impl Stage for Load {
         }
         let keep = self.output.metadata == MetadataMode::Keep;
         frame.meta = match self.output.metadata {
-            MetadataMode::Strip => Metadata::default(),
+            MetadataMode::Strip | MetadataMode::StripRaw => Metadata::default(),
             _ => Metadata {
                 icc,
                 exif: decoded.exif.filter(|_| keep),
