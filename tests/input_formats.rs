@@ -159,6 +159,28 @@ fn a_cmyk_jpeg_is_converted_through_its_icc_profile_as_littlecms_does() {
 }
 
 #[test]
+fn a_cmyk_tiff_is_converted_through_its_icc_profile_as_littlecms_does() {
+    // The inks of the CMYK JPEG fixture, saved as an LZW TIFF with the same profile (a profile
+    // larger than the picture's pixels, which image's TIFF decoder would drop).
+    let tiff = fixture("tiff-cmyk8-icc.tif");
+    let d = decode(&tiff, 1_000_000, false).unwrap();
+    assert_eq!(
+        (d.raster.width, d.raster.height, d.raster.layout),
+        (64, 43, Layout::Rgb)
+    );
+    assert_eq!(d.icc, None);
+    assert_eq!(d.warning, None);
+    let srgb = reference("tiff-cmyk8-icc.ref.png", Layout::Rgb);
+    let through_profile = mean_levels(&d.raster.data, &srgb);
+    assert!(
+        through_profile < 1.0,
+        "{through_profile:.2} levels from LittleCMS"
+    );
+    // The naive conversion of the profile-less CMYK TIFF fixture is the old behaviour, checked
+    // in every_fixture_decodes_close_to_its_reference_decode.
+}
+
+#[test]
 fn formats_are_found_by_content_not_name() {
     for (name, kind) in [
         ("heic-420.heic", ImageKind::Heif),

@@ -229,7 +229,11 @@ pub(crate) fn decode_by_image(
             "the header declares an empty image".into(),
         ));
     }
-    let icc = decoder.icc_profile().ok().flatten();
+    let icc = if kind == ImageKind::Tiff {
+        tiff_icc(bytes)
+    } else {
+        decoder.icc_profile().ok().flatten()
+    };
     let exif = decoder
         .exif_metadata()
         .ok()
@@ -237,8 +241,28 @@ pub(crate) fn decode_by_image(
         .and_then(super::meta::normalize_exif);
     let xmp = decoder.xmp_metadata().ok().flatten();
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let warning = super::sniff::extra_frames(bytes, kind);
-    let mut image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
+    let mut warning = super::sniff::extra_frames(bytes, kind);
+    let cmyk_profile = icc
+        .as_deref()
+        .filter(|p| kind == ImageKind::Tiff && super::colour::is_cmyk(p));
+    let (mut image, converted) = match cmyk_profile.map(super::colour::cmyk_transform) {
+        Some(Ok(transform)) => {
+            drop(decoder);
+            (no_panic(|| tiff_cmyk(bytes, &transform))?, true)
+        }
+        unusable => {
+            if let Some(Err(why)) = unusable {
+                warning.get_or_insert(format!(
+                    "the CMYK photo's ICC profile cannot be used ({why}), so its colours were \
+                     converted without it and may be off"
+                ));
+            }
+            let image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
+            (image, false)
+        }
+    };
+    // Converted to sRGB through it, the CMYK profile no longer applies.
+    let icc = icc.filter(|_| !converted);
     if kind == ImageKind::Gif {
         // GIF decodes to RGBA; a frame without transparent pixels is written without alpha.
         image = drop_opaque_alpha(image);
@@ -255,6 +279,49 @@ pub(crate) fn decode_by_image(
         warning,
     };
     Ok((decoded, turn))
+}
+
+/// A TIFF's ICC profile, read with no limits: `image`'s TIFF decoder, its limits lifted, caps the
+/// profile at the size of the decoded image and drops a larger one (a 14 KB profile of a small
+/// picture), so the colours of a scan would go unmanaged.
+fn tiff_icc(bytes: &[u8]) -> Option<Vec<u8>> {
+    let decoder = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut decoder = decoder.with_limits(tiff::decoder::Limits::unlimited());
+    decoder.get_tag_u8_vec(tiff::tags::Tag::IccProfile).ok()
+}
+
+/// A CMYK TIFF's first page, its inks (0 for none; 8 or 16 bits) converted to sRGB through its
+/// profile's `transform`. `image`'s decoder would convert them naively.
+fn tiff_cmyk(
+    bytes: &[u8],
+    transform: &super::colour::CmykTransform,
+) -> Result<DynamicImage, ItemError> {
+    use tiff::decoder::{Decoder, DecodingResult, Limits};
+    let damaged = |e: tiff::TiffError| ItemError::Decode(crate::error::one_line(&e.to_string()));
+    // `max_pixels`, checked from the header, is fanlight's one size limit.
+    let mut decoder = Decoder::new(std::io::Cursor::new(bytes))
+        .map_err(damaged)?
+        .with_limits(Limits::unlimited());
+    let (width, height) = decoder.dimensions().map_err(damaged)?;
+    let inks = match decoder.read_image().map_err(damaged)? {
+        DecodingResult::U8(inks) => inks,
+        DecodingResult::U16(inks) => inks.iter().map(|&v| (v >> 8) as u8).collect(),
+        _ => {
+            return Err(ItemError::Unsupported {
+                what: "a CMYK TIFF of other than 8 or 16 bits".into(),
+                hint: "convert it to RGB or to 8-bit CMYK with another tool".into(),
+            })
+        }
+    };
+    if inks.len() != width as usize * height as usize * 4 {
+        return Err(ItemError::Decode(
+            "the CMYK TIFF's data does not match its size".into(),
+        ));
+    }
+    let rgb = super::colour::cmyk_to_srgb(&inks, transform)?;
+    image::RgbImage::from_raw(width, height, rgb)
+        .map(DynamicImage::ImageRgb8)
+        .ok_or_else(|| ItemError::Decode("decoded size does not match the header".into()))
 }
 
 /// Applies `orientation` to `image` unless it is a quarter turn, which is returned to be done
