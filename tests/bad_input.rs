@@ -423,3 +423,32 @@ fn max_pixels_takes_exponents_and_megapixels_and_0_means_no_limit() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn a_png_whose_icc_profile_inflates_past_the_limit_is_written_without_it_and_a_warning() {
+    use fanlight::internals::decode::{decode, PNG_ANCILLARY_LIMIT};
+    // An iCCP chunk of zeros that inflates to twice the limit (it compresses to a few hundred
+    // KB): read in full, as before, it cost its inflated size in memory.
+    let mut png = Vec::new();
+    {
+        let mut info = png::Info::with_size(8, 8);
+        info.color_type = png::ColorType::Rgb;
+        info.icc_profile = Some(vec![0u8; 2 * PNG_ANCILLARY_LIMIT as usize].into());
+        let enc = png::Encoder::with_info(&mut png, info).unwrap();
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[90; 8 * 8 * 3]).unwrap();
+    }
+    assert!(
+        png.len() < PNG_ANCILLARY_LIMIT as usize / 8,
+        "{} bytes",
+        png.len()
+    );
+    let d = decode(&png, 1_000_000, false).unwrap();
+    assert_eq!(d.icc, None, "the profile is dropped, not inflated");
+    assert!(d.raster.data == [90; 8 * 8 * 3], "the pixels are kept");
+    let warning = d.warning.unwrap_or_default();
+    assert!(
+        warning.contains("ICC profile") && warning.contains("dropped"),
+        "{warning}"
+    );
+}

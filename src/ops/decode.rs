@@ -207,8 +207,22 @@ pub fn decode_shrunk(
 pub(crate) fn image_reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.no_limits();
+    if format == ImageFormat::Png {
+        // The png decoder inflates an iCCP chunk within its allocation limit, lifted with the
+        // others: a zlib bomb there cost 2 GB. The pixels (16-bit RGBA at most) plus
+        // PNG_ANCILLARY_LIMIT bound it now; a larger profile is dropped (see decode_by_image).
+        if let Some((w, h)) = super::sniff::png_size(bytes) {
+            let mut limits = image::Limits::no_limits();
+            limits.max_alloc = Some(u64::from(w) * u64::from(h) * 8 + PNG_ANCILLARY_LIMIT);
+            reader.limits(limits);
+        }
+    }
     reader
 }
+
+/// The most a PNG's ancillary data may inflate to beside its pixels: an ICC profile of up to
+/// this size is read (a JPEG can carry at most 16 MB of one; real ones are kilobytes).
+pub const PNG_ANCILLARY_LIMIT: u64 = 32 << 20;
 
 /// Decodes `bytes` of `kind` through the `image` crate, in full: a header it cannot read is
 /// [`ItemError::Damaged`], damaged pixel data [`ItemError::Decode`].
@@ -242,6 +256,15 @@ pub(crate) fn decode_by_image(
     let xmp = decoder.xmp_metadata().ok().flatten();
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut warning = super::sniff::extra_frames(bytes, kind);
+    if kind == ImageKind::Png && icc.is_none() && super::sniff::png_has_chunk(bytes, b"iCCP") {
+        warning.get_or_insert_with(|| {
+            format!(
+                "the PNG's ICC profile (iCCP) is damaged or inflates to over {} MB, so it was \
+                 dropped and the colours are read as sRGB",
+                PNG_ANCILLARY_LIMIT >> 20
+            )
+        });
+    }
     let cmyk_profile = icc
         .as_deref()
         .filter(|p| kind == ImageKind::Tiff && super::colour::is_cmyk(p));

@@ -194,16 +194,32 @@ fn gif_frames(bytes: &[u8]) -> usize {
 
 /// Whether a PNG has an animation control chunk (`acTL`) before its image data.
 fn png_is_animated(bytes: &[u8]) -> bool {
+    png_has_chunk(bytes, b"acTL")
+}
+
+/// Whether the PNG has a chunk of `kind` before its image data (walking the chunks).
+#[must_use]
+pub fn png_has_chunk(bytes: &[u8], kind: &[u8; 4]) -> bool {
     let mut at = 8;
     while let Some(head) = bytes.get(at..at + 8) {
         let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
         match &head[4..8] {
-            b"acTL" => return true,
+            found if found == kind => return true,
             b"IDAT" | b"IEND" => return false,
             _ => at = at.saturating_add(12).saturating_add(len),
         }
     }
     false
+}
+
+/// A PNG's width and height from its header (the first chunk).
+#[must_use]
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.get(12..16)? != b"IHDR" {
+        return None;
+    }
+    let field = |at: usize| Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    Some((field(16)?, field(20)?))
 }
 
 /// Whether an extended WebP (`VP8X`) has its animation flag set.
