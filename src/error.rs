@@ -10,6 +10,8 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::names::shown;
+
 static AS_FLAGS: AtomicBool = AtomicBool::new(false);
 
 /// Makes every message of this process (errors, failures, the bottleneck hint) name the options
@@ -72,7 +74,7 @@ pub enum Error {
     #[error("no input given: name one or more photo files or folders")]
     NoInputs,
     /// An input path does not exist or cannot be read.
-    #[error("{path}: {source} (check the path and its permissions)")]
+    #[error("{p}: {source} (check the path and its permissions)", p = shown(.path))]
     Input {
         /// The input as given.
         path: PathBuf,
@@ -81,7 +83,8 @@ pub enum Error {
     },
     /// The output folder cannot be created.
     #[error(
-        "cannot create output folder {path}: {source} (choose another folder with {o})",
+        "cannot create output folder {p}: {source} (choose another folder with {o})",
+        p = shown(.path),
         o = opt("-o")
     )]
     OutputDir {
@@ -101,7 +104,7 @@ pub enum Error {
         output: PathBuf,
     },
     /// An output would be written into an input folder, overwriting photos.
-    #[error("output folder {output} is, or is inside, input folder {input}: fanlight never writes into an input folder; choose an output folder outside the inputs, or give {in_place} to write beside the inputs (replacing them)", in_place = opt("--in-place"))]
+    #[error("output folder {o} is, or is inside, input folder {i}: fanlight never writes into an input folder; choose an output folder outside the inputs, or give {in_place} to write beside the inputs (replacing them)", o = shown(.output), i = shown(.input), in_place = opt("--in-place"))]
     OutputInsideInput {
         /// The input folder.
         input: PathBuf,
@@ -109,7 +112,7 @@ pub enum Error {
         output: PathBuf,
     },
     /// An output would replace another input of the same run (only possible with `--in-place`).
-    #[error("{first} would be written to {output}, which is another input of this run: change {name} or {format}, or give them separate runs", name = opt("--name"), format = opt("--format"))]
+    #[error("{f} would be written to {o}, which is another input of this run: change {name} or {format}, or give them separate runs", f = shown(.first), o = shown(.output), name = opt("--name"), format = opt("--format"))]
     OutputOverwritesInput {
         /// The input whose output it is.
         first: PathBuf,
@@ -126,7 +129,8 @@ pub enum Error {
     },
     /// The watermark font cannot be used.
     #[error(
-        "font {path}: {reason} (give a TrueType or OpenType file with {font})",
+        "font {p}: {reason} (give a TrueType or OpenType file with {font})",
+        p = shown(.path),
         font = opt("--font")
     )]
     Font {
@@ -137,7 +141,8 @@ pub enum Error {
     },
     /// The watermark image cannot be used.
     #[error(
-        "watermark image {path}: {reason} (give a PNG, or a JPEG, with {watermark_image})",
+        "watermark image {p}: {reason} (give a PNG, or a JPEG, with {watermark_image})",
+        p = shown(.path),
         watermark_image = opt("--watermark-image")
     )]
     WatermarkImage {
@@ -195,7 +200,7 @@ pub enum ItemError {
     #[error("cannot encode: {0}")]
     Encode(String),
     /// The output could not be written.
-    #[error("cannot write {path}: {reason}")]
+    #[error("cannot write {p}: {reason}", p = shown(.path))]
     Write {
         /// The output path.
         path: PathBuf,

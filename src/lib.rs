@@ -48,6 +48,7 @@ mod error;
 pub mod golden;
 mod html;
 mod metrics;
+pub mod names;
 mod ops;
 mod pipeline;
 pub mod report;

@@ -221,3 +221,75 @@ fn a_fifo_named_explicitly_is_refused_at_once_not_read() {
         report.failures[0]
     );
 }
+
+#[test]
+fn names_keep_their_bytes_and_are_escaped_when_printed() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    // Latin-1 "café" and "cafè" (not UTF-8: the same lossy text), and a name with an ESC.
+    let names: [&[u8]; 3] = [b"caf\xe9.jpg", b"caf\xe8.jpg", b"a\x1b[31mred.jpg"];
+    for (i, name) in names.iter().enumerate() {
+        write_jpeg(
+            &input.join(OsStr::from_bytes(name)),
+            &picture(24, 16, i as u8),
+            None,
+        );
+    }
+    let o = fanlight(
+        &["convert", "in", "-o", "out", "--report", "r.json"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for name in names {
+        assert!(
+            tmp.path()
+                .join("out")
+                .join(OsStr::from_bytes(name))
+                .is_file(),
+            "{name:?}"
+        );
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("r.json")).unwrap()).unwrap();
+    // Every input path is recoverable, byte for byte.
+    let inputs = doc["inputs"].as_array().unwrap();
+    let recovered: Vec<Vec<u8>> = (0..inputs.len())
+        .map(|i| match &doc["inputs_bytes"][i.to_string()] {
+            serde_json::Value::Array(bytes) => {
+                bytes.iter().map(|b| b.as_u64().unwrap() as u8).collect()
+            }
+            _ => inputs[i].as_str().unwrap().as_bytes().to_vec(),
+        })
+        .collect();
+    for name in names {
+        assert!(recovered.contains(&[b"in/", name].concat()), "{name:?}");
+    }
+    // Printed, no raw control character or invalid byte reaches the terminal.
+    let dry = fanlight(&["convert", "in", "-o", "dry", "--dry-run"], tmp.path());
+    let listing = String::from_utf8(dry.stdout.clone()).expect("the listing is UTF-8");
+    assert!(
+        listing.contains("in/caf\\xe9.jpg -> dry/caf\\xe9.jpg"),
+        "{listing}"
+    );
+    assert!(listing.contains("in/a\\x1b[31mred.jpg"), "{listing}");
+    assert!(!listing.contains('\x1b'), "{listing}");
+    // A failure's line names the file escaped: a newline in a name cannot forge a line.
+    let bad = tmp.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(
+        bad.join(OsStr::from_bytes(b"x\nerror: forged.jpg")),
+        b"not a photo",
+    )
+    .unwrap();
+    let o = fanlight(&["convert", "bad", "-o", "out-bad"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("bad/x\\nerror: forged.jpg"), "{err}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+}

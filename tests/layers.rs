@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 /// The library's top-level modules, lowest layer first. A module may use the modules of the
 /// layers before its own, and nothing of its own layer but itself.
 const LAYERS: &[&[&str]] = &[
+    &["names"],
     &["error", "cancel", "stage_name", "atomic", "html"],
     &["ops"],
     &["config", "golden"],

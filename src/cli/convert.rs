@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::parser::ValueSource;
 use clap::ArgMatches;
+use fanlight::names::shown;
 use fanlight::report::{
     manifest_json, report_html, report_json, save, summary, summary_line, trace_json,
 };
@@ -295,19 +296,15 @@ pub fn dry_run(config: &Config) -> u8 {
         match refusal {
             None => {
                 for output in &job.outputs {
-                    lines.push(format!("{} -> {}", job.src.display(), output.dst.display()));
+                    lines.push(format!("{} -> {}", shown(&job.src), shown(&output.dst)));
                 }
                 outputs += job.outputs.len();
             }
-            Some(e) => lines.push(format!("{} -> refused: {e}", job.src.display())),
+            Some(e) => lines.push(format!("{} -> refused: {e}", shown(&job.src))),
         }
     }
     for (src, dst) in &plan.skipped {
-        lines.push(format!(
-            "{} -> skipped: {} exists",
-            src.display(),
-            dst.display()
-        ));
+        lines.push(format!("{} -> skipped: {} exists", shown(src), shown(dst)));
     }
     // A reader that stops early (`| head`) ends the listing, not with a panic.
     let mut out = std::io::stdout().lock();

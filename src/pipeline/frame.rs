@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use image::metadata::Orientation;
 
 use crate::error::ItemError;
+use crate::names::shown;
 use crate::ops::decode::ImageKind;
 use crate::ops::meta::Metadata;
 use crate::ops::raster::Raster;
@@ -206,12 +207,12 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.job.src.display())?;
+        write!(f, "{}", shown(&self.job.src))?;
         if self.is_partial() {
             // A variant failed alone: it is named by its output path.
             for (i, &o) in self.outputs.iter().enumerate() {
                 let sep = if i == 0 { " -> " } else { ", " };
-                write!(f, "{sep}{}", self.job.outputs[o].dst.display())?;
+                write!(f, "{sep}{}", shown(&self.job.outputs[o].dst))?;
             }
         }
         write!(f, ": {} failed: {}", self.stage, self.error)
@@ -234,7 +235,7 @@ impl fmt::Display for Warning {
         write!(
             f,
             "{}: {}: {}",
-            self.job.src.display(),
+            shown(&self.job.src),
             self.stage,
             self.message
         )

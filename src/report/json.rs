@@ -4,11 +4,14 @@
 //! each worker's clocks and spans, `inputs[]`, `queues[].samples`), so the HTML report
 //! (`crate::html`) renders from the document alone, for a saved report as for a fresh run.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::Report;
 use crate::error::ItemError;
+use crate::names::raw_bytes;
 
 #[derive(Serialize)]
 struct Images {
@@ -69,6 +72,9 @@ pub const MAX_QUEUE_POINTS: usize = 1200;
 #[derive(Serialize)]
 struct FailureJson {
     path: String,
+    /// The path's bytes when it is not UTF-8 (`path` is then its lossy text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
     /// The outputs that failed: all of the photo's, or one variant's.
     outputs: Vec<String>,
     stage: &'static str,
@@ -79,6 +85,8 @@ struct FailureJson {
 #[derive(Serialize)]
 struct WarningJson {
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
     stage: &'static str,
     warning: String,
 }
@@ -104,6 +112,9 @@ struct ReportJson {
     warnings: Vec<WarningJson>,
     workers: Vec<WorkerJson>,
     inputs: Vec<String>,
+    /// The bytes of each input path that is not UTF-8, by its index in `inputs`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    inputs_bytes: BTreeMap<String, Vec<u8>>,
     outputs: Vec<OutputJson>,
 }
 
@@ -113,6 +124,8 @@ struct OutputJson {
     /// Index into `inputs`.
     input: usize,
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
     format: &'static str,
     width: u32,
     height: u32,
@@ -198,6 +211,7 @@ pub fn report_json(report: &Report) -> Value {
             .iter()
             .map(|f| FailureJson {
                 path: f.job.src.display().to_string(),
+                path_bytes: raw_bytes(&f.job.src),
                 outputs: f
                     .outputs
                     .iter()
@@ -213,6 +227,7 @@ pub fn report_json(report: &Report) -> Value {
             .iter()
             .map(|w| WarningJson {
                 path: w.job.src.display().to_string(),
+                path_bytes: raw_bytes(&w.job.src),
                 stage: w.stage.as_str(),
                 warning: w.message.clone(),
             })
@@ -240,12 +255,19 @@ pub fn report_json(report: &Report) -> Value {
             .iter()
             .map(|p| p.display().to_string())
             .collect(),
+        inputs_bytes: report
+            .inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i.to_string(), raw_bytes(p)?)))
+            .collect(),
         outputs: report
             .outputs
             .iter()
             .map(|o| OutputJson {
                 input: o.input,
                 path: o.path.display().to_string(),
+                path_bytes: raw_bytes(&o.path),
                 format: o.written.format,
                 width: o.written.width,
                 height: o.written.height,

@@ -36,6 +36,7 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
     let mut warnings = Vec::new();
     let mut outputs = Vec::new();
     let mut inputs: Vec<Value> = Vec::new();
+    let mut inputs_bytes = Map::new();
     let mut cancelled_by = Value::Null;
     let mut core_seconds = 0.0;
     for (name, doc) in reports {
@@ -101,6 +102,11 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
             }
             outputs.push(output);
         }
+        for (i, bytes) in doc["inputs_bytes"].as_object().into_iter().flatten() {
+            if let Ok(i) = i.parse::<usize>() {
+                inputs_bytes.insert((i + inputs.len()).to_string(), bytes.clone());
+            }
+        }
         inputs.extend(doc["inputs"].as_array().into_iter().flatten().cloned());
         if cancelled_by.is_null() {
             cancelled_by = doc["cancelled_by"].clone();
@@ -126,7 +132,8 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
         })
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let ok = images.get("ok").and_then(Value::as_u64).unwrap_or(0);
-    Ok(json!({
+    let utf8_only = inputs_bytes.is_empty();
+    let mut doc = json!({
         "wall_s": wall,
         "cores": cores,
         "images": images,
@@ -152,6 +159,7 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
         "failures": failures,
         "warnings": warnings,
         "inputs": inputs,
+        "inputs_bytes": inputs_bytes,
         "outputs": outputs,
         "merged": {
             "shards": reports.len(),
@@ -159,7 +167,11 @@ pub fn merge_reports(reports: &[(String, Value)]) -> Result<Value, String> {
             "shard_wall_s": walls,
             "notes": NOTES,
         },
-    }))
+    });
+    if utf8_only {
+        doc.as_object_mut().map(|d| d.remove("inputs_bytes"));
+    }
+    Ok(doc)
 }
 
 /// Refuses a report given twice, which would count its photos twice: two identical documents

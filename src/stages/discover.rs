@@ -10,9 +10,11 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+pub use super::naming::{fill_size, output_path};
 use crate::cancel::CancelToken;
 use crate::config::{Config, Format, Geometry, OnExists, Selection, Shard};
 use crate::error::{opt, Error, ItemError};
+use crate::names::shown;
 use crate::ops::decode::ImageKind;
 use crate::pipeline::{Failure, Frame, Item, Job, Output};
 use crate::stage_name::StageName;
@@ -191,10 +193,10 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
                 }
                 return Err(Error::Invalid(format!(
                     "{}: variants {} and {} both make {}: give them names that differ (name= in {}, or {{width}}, {{height}} or {{format}} in {})",
-                    src.display(),
+                    shown(&src),
                     twin.variant + 1,
                     index + 1,
-                    dst.display(),
+                    shown(&dst),
                     opt("--variant"),
                     opt("--name"),
                 )));
@@ -331,7 +333,7 @@ fn check_extension(dst: &Path, format: Format) -> Result<(), Error> {
     match format.kind() {
         Some(kind) if named != kind => Err(Error::Invalid(format!(
             "{}: a .{ext} name for {} data: {} {} and the extension given with {} or {} disagree; drop one of them, or write {{ext}} in {} for the format's own extension",
-            dst.display(),
+            shown(dst),
             kind_name(kind),
             opt("--format"),
             kind.extension(),
@@ -341,7 +343,7 @@ fn check_extension(dst: &Path, format: Format) -> Result<(), Error> {
         ))),
         None if named.writable() != named => Err(Error::Invalid(format!(
             "{}: fanlight reads {} but does not write it; name the output .{} (or give {})",
-            dst.display(),
+            shown(dst),
             kind_name(named),
             named.writable().extension(),
             opt("--format"),
@@ -411,14 +413,6 @@ fn is_heif(mut file: &fs::File) -> bool {
     file.rewind().is_ok() && heif
 }
 
-/// The template with `{width}` and `{height}` filled in.
-#[must_use]
-pub fn fill_size(template: &str, width: u32, height: u32) -> String {
-    template
-        .replace("{width}", &width.to_string())
-        .replace("{height}", &height.to_string())
-}
-
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, Error> {
     if patterns.is_empty() {
         return Ok(None);
@@ -453,54 +447,14 @@ fn selected(
 /// Stable across machines and runs: FNV-1a over the relative path with `/` separators.
 #[must_use]
 pub fn in_shard(rel: &Path, shard: Shard) -> bool {
-    let text = rel
+    use std::os::unix::ffi::OsStrExt as _;
+    // The name's bytes, so names that differ only in bytes that are not UTF-8 hash apart.
+    let bytes = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy())
+        .map(|c| c.as_os_str().as_bytes())
         .collect::<Vec<_>>()
-        .join("/");
-    super::fnv1a(text.as_bytes()) % u64::from(shard.count) == u64::from(shard.index - 1)
-}
-
-/// `output_dir/rel`'s folder, with the file named by `template` (`{stem}`, `{ext}`); the
-/// extension is the format's unless the format stays the same.
-///
-/// `template` must have passed [`parse_name_template`](crate::config::parse_name_template).
-/// A name that comes out empty, `.` or `..` (say `{stem}` for a file named `...jpg`) is replaced
-/// by the input's own file name, so the output never leaves its folder.
-#[must_use]
-pub fn output_path(output_dir: &Path, rel: &Path, format: Format, template: &str) -> PathBuf {
-    let stem = rel
-        .file_stem()
-        .map(|s| s.to_string_lossy())
-        .unwrap_or_default();
-    let ext = match format.kind() {
-        // A kind fanlight reads but does not write (HEIC, TIFF, GIF) is named as what it is
-        // written as.
-        None => rel
-            .extension()
-            .map(|e| {
-                let e = e.to_string_lossy();
-                match ImageKind::from_extension(&e) {
-                    Some(kind) if kind.writable() != kind => kind.writable().extension().into(),
-                    _ => e,
-                }
-            })
-            .unwrap_or_default(),
-        Some(kind) => kind.extension().into(),
-    };
-    let format: String =
-        ImageKind::from_extension(&ext).map_or_else(|| ext.to_string(), |k| k.name().into());
-    let name = template
-        .replace("{stem}", &stem)
-        .replace("{ext}", &ext)
-        .replace("{format}", &format);
-    let name = match name.trim_end_matches('.') {
-        "" => rel.file_name().map_or("_".into(), |n| n.to_string_lossy()),
-        name => name.into(),
-    };
-    output_dir
-        .join(rel.parent().unwrap_or(Path::new("")))
-        .join(&*name)
+        .join(&b'/');
+    super::fnv1a(&bytes) % u64::from(shard.count) == u64::from(shard.index - 1)
 }
 
 /// Whether a file found in a folder is taken as a photo (by extension; hidden files are not).

@@ -5,6 +5,7 @@ pub mod discover;
 pub mod filter;
 pub mod load;
 pub mod mark_text;
+pub mod naming;
 pub mod resize;
 pub mod watermark;
 pub mod write;
