@@ -239,7 +239,16 @@ fn names_keep_their_bytes_and_are_escaped_when_printed() {
         );
     }
     let o = fanlight(
-        &["convert", "in", "-o", "out", "--report", "r.json"],
+        &[
+            "convert",
+            "in",
+            "-o",
+            "out",
+            "--report",
+            "r.json",
+            "--manifest",
+            "m.json",
+        ],
         tmp.path(),
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -267,6 +276,21 @@ fn names_keep_their_bytes_and_are_escaped_when_printed() {
     for name in names {
         assert!(recovered.contains(&[b"in/", name].concat()), "{name:?}");
     }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("m.json")).unwrap()).unwrap();
+    let latin1: Vec<_> = manifest["photos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["outputs"][0]["path_bytes"].as_array())
+        .map(|b| {
+            b.iter()
+                .map(|v| v.as_u64().unwrap() as u8)
+                .collect::<Vec<u8>>()
+        })
+        .collect();
+    assert_eq!(latin1.len(), 2, "{manifest}");
+    assert!(latin1.contains(&b"caf\xe9.jpg".to_vec()), "{manifest}");
     // Printed, no raw control character or invalid byte reaches the terminal.
     let dry = fanlight(&["convert", "in", "-o", "dry", "--dry-run"], tmp.path());
     let listing = String::from_utf8(dry.stdout.clone()).expect("the listing is UTF-8");

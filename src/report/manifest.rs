@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Report;
+use crate::names::raw_bytes;
 use crate::ops::decode::ImageKind;
 
 /// The manifest's format version, bumped when a field changes meaning.
@@ -24,6 +25,9 @@ struct Manifest {
 #[derive(Serialize)]
 struct Photo {
     input: String,
+    /// The input path's bytes when it is not UTF-8 (`input` is then its lossy text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_bytes: Option<Vec<u8>>,
     width: u32,
     height: u32,
     bytes: u64,
@@ -36,6 +40,9 @@ struct File {
     width: u32,
     height: u32,
     path: String,
+    /// The path's bytes when it is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<Vec<u8>>,
     bytes: u64,
     /// Written by this run, or found in place (`--on-exists skip`).
     written: bool,
@@ -54,13 +61,23 @@ pub fn manifest_json(report: &Report, output_dir: &Path) -> Value {
     let mut photos: BTreeMap<PathBuf, Photo> = BTreeMap::new();
     let relative = |path: &Path| {
         let rel = path.strip_prefix(output_dir).unwrap_or(path);
-        rel.components()
+        let text = rel
+            .components()
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
-            .join("/")
+            .join("/");
+        let bytes = raw_bytes(rel).map(|_| {
+            use std::os::unix::ffi::OsStrExt as _;
+            rel.components()
+                .map(|c| c.as_os_str().as_bytes())
+                .collect::<Vec<_>>()
+                .join(&b'/')
+        });
+        (text, bytes)
     };
     let photo = |input: &Path, (width, height, bytes): (u32, u32, u64)| Photo {
         input: input.display().to_string(),
+        input_bytes: raw_bytes(input),
         width,
         height,
         bytes,
@@ -71,11 +88,13 @@ pub fn manifest_json(report: &Report, output_dir: &Path) -> Value {
         let entry = photos
             .entry(input.clone())
             .or_insert_with(|| photo(input, out.input_size));
+        let (path, path_bytes) = relative(&out.path);
         entry.outputs.push(File {
             format: out.written.format,
             width: out.written.width,
             height: out.written.height,
-            path: relative(&out.path),
+            path,
+            path_bytes,
             bytes: out.written.bytes,
             written: true,
         });
@@ -89,11 +108,13 @@ pub fn manifest_json(report: &Report, output_dir: &Path) -> Value {
             let bytes = std::fs::metadata(input).map_or(0, |m| m.len());
             photo(input, (w, h, bytes))
         });
+        let (path, path_bytes) = relative(output);
         entry.outputs.push(File {
             format,
             width,
             height,
-            path: relative(output),
+            path,
+            path_bytes,
             bytes,
             written: false,
         });
