@@ -125,6 +125,22 @@ fn command_line_options_win_over_the_preset() {
         ],
     );
     assert_eq!(result(dir, "photo.jpg").0, (320, 320));
+    // The same for --strip-raw, whose conflict with strip is declared on both sides.
+    std::fs::remove_dir_all(dir.join("out")).unwrap();
+    run_ok(
+        dir,
+        &[
+            "convert",
+            "in",
+            "-o",
+            "out",
+            "-q",
+            "--preset",
+            "thumbnail",
+            "--strip-raw",
+        ],
+    );
+    assert_eq!(result(dir, "photo.jpg").0, (320, 320));
 }
 
 #[test]

@@ -436,7 +436,9 @@ pub struct ConvertArgs {
     #[arg(
         long_help = "Drop all metadata, the ICC colour profile included (default: keep only the profile). A photo whose profile is not sRGB is converted to sRGB through it first, so its colours stay right.",
         long,
-        conflicts_with = "keep_metadata",
+        // Declared on both sides, so that one given on the command line overrides the other
+        // in a preset (presets leave out options that conflict with one given).
+        conflicts_with_all = ["keep_metadata", "strip_raw"],
         help_heading = "Output format and metadata"
     )]
     pub strip: bool,
@@ -454,6 +456,7 @@ pub struct ConvertArgs {
     /// Carry EXIF, XMP and the colour profile over.
     #[arg(
         long,
+        conflicts_with = "strip_raw",
         help_heading = "Output format and metadata",
         long_help = "Carry EXIF (orientation reset to 1), XMP and the ICC profile into JPEG, PNG and WebP outputs."
     )]
@@ -462,6 +465,7 @@ pub struct ConvertArgs {
     /// Convert colours to sRGB from the photo's profile.
     #[arg(
         long,
+        conflicts_with = "strip_raw",
         help_heading = "Output format and metadata",
         long_help = "Convert colours from the embedded ICC profile to sRGB; the output then has no profile."
     )]
