@@ -268,12 +268,13 @@ pub(crate) fn decode_by_image(
     let cmyk_profile = icc
         .as_deref()
         .filter(|p| kind == ImageKind::Tiff && super::colour::is_cmyk(p));
-    let (mut image, converted) = match cmyk_profile.map(super::colour::cmyk_transform) {
-        Some(Ok(transform)) => {
-            drop(decoder);
-            (no_panic(|| tiff_cmyk(bytes, &transform))?, true)
-        }
-        unusable => {
+    let through_profile = match cmyk_profile.map(super::colour::cmyk_transform) {
+        Some(Ok(transform)) => no_panic(|| tiff_cmyk(bytes, &transform))?.ok_or(None),
+        other => Err(other),
+    };
+    let (mut image, converted) = match through_profile {
+        Ok(image) => (image, true),
+        Err(unusable) => {
             if let Some(Err(why)) = unusable {
                 warning.get_or_insert(format!(
                     "the CMYK photo's ICC profile cannot be used ({why}), so its colours were \
@@ -313,28 +314,40 @@ fn tiff_icc(bytes: &[u8]) -> Option<Vec<u8>> {
     decoder.get_tag_u8_vec(tiff::tags::Tag::IccProfile).ok()
 }
 
-/// A CMYK TIFF's first page, its inks (0 for none; 8 or 16 bits) converted to sRGB through its
-/// profile's `transform`. `image`'s decoder would convert them naively.
+/// A CMYK TIFF's first page, its inks (0 for none) converted to sRGB through its profile's
+/// `transform`, which `image`'s decoder would convert naively; `None` when the page is not
+/// interleaved CMYK of 8 or 16 bits (alpha, other depths), left to `image` as before.
 fn tiff_cmyk(
     bytes: &[u8],
     transform: &super::colour::CmykTransform,
-) -> Result<DynamicImage, ItemError> {
+) -> Result<Option<DynamicImage>, ItemError> {
     use tiff::decoder::{Decoder, DecodingResult, Limits};
+    use tiff::ColorType;
     let damaged = |e: tiff::TiffError| ItemError::Decode(crate::error::one_line(&e.to_string()));
     // `max_pixels`, checked from the header, is fanlight's one size limit.
     let mut decoder = Decoder::new(std::io::Cursor::new(bytes))
         .map_err(damaged)?
         .with_limits(Limits::unlimited());
+    if !matches!(decoder.colortype(), Ok(ColorType::CMYK(8 | 16))) {
+        return Ok(None);
+    }
+    // PlanarConfiguration 2: each ink in a plane of its own, which `image` refuses too.
+    if decoder
+        .get_tag_u32(tiff::tags::Tag::PlanarConfiguration)
+        .ok()
+        == Some(2)
+    {
+        return Err(ItemError::Unsupported {
+            what: "a planar CMYK TIFF (each ink in its own plane)".into(),
+            hint: "re-save it with interleaved (chunky) samples, or as RGB, with another tool"
+                .into(),
+        });
+    }
     let (width, height) = decoder.dimensions().map_err(damaged)?;
     let inks = match decoder.read_image().map_err(damaged)? {
         DecodingResult::U8(inks) => inks,
         DecodingResult::U16(inks) => inks.iter().map(|&v| (v >> 8) as u8).collect(),
-        _ => {
-            return Err(ItemError::Unsupported {
-                what: "a CMYK TIFF of other than 8 or 16 bits".into(),
-                hint: "convert it to RGB or to 8-bit CMYK with another tool".into(),
-            })
-        }
+        _ => return Ok(None),
     };
     if inks.len() != width as usize * height as usize * 4 {
         return Err(ItemError::Decode(
@@ -343,7 +356,7 @@ fn tiff_cmyk(
     }
     let rgb = super::colour::cmyk_to_srgb(&inks, transform)?;
     image::RgbImage::from_raw(width, height, rgb)
-        .map(DynamicImage::ImageRgb8)
+        .map(|image| Some(DynamicImage::ImageRgb8(image)))
         .ok_or_else(|| ItemError::Decode("decoded size does not match the header".into()))
 }
 

@@ -225,7 +225,8 @@ fn best_effort_warning(error: ItemError) -> String {
 /// mappings, see DESIGN.md "Memory") doubled the page faults and made the J1 web export about
 /// 10% slower. Scaled decodes (small planes) and progressive files (libjpeg-turbo-rs is faster on
 /// them, and fails one cut short and closed with a marker, which zune-jpeg accepts) and
-/// arithmetic-coded files (zune-jpeg has no arithmetic decoder) go through libjpeg-turbo-rs.
+/// arithmetic-coded files (zune-jpeg has no arithmetic decoder) and CMYK with a profile (its
+/// inks, which zune-jpeg does not give) go through libjpeg-turbo-rs.
 /// Either way, a file with no end-of-image marker near its end is refused first, as truncated.
 fn strict_pixels(
     decoder: &mut Decoder,
