@@ -109,11 +109,11 @@ fn command_line_options_win_over_the_preset() {
         ],
     );
     assert_eq!(result(dir, "photo.png"), ((100, 50), ImageFormat::Png));
-    // An option that conflicts with the preset's (strip) replaces it instead of clashing.
-    std::fs::remove_dir_all(dir.join("out")).unwrap();
-    run_ok(
-        dir,
-        &[
+    // An option that conflicts with the preset's (strip) replaces it instead of clashing,
+    // whichever side declares the conflict.
+    for flag in ["--keep-metadata", "--strip-raw"] {
+        std::fs::remove_dir_all(dir.join("out")).unwrap();
+        let args = [
             "convert",
             "in",
             "-o",
@@ -121,26 +121,11 @@ fn command_line_options_win_over_the_preset() {
             "-q",
             "--preset",
             "thumbnail",
-            "--keep-metadata",
-        ],
-    );
-    assert_eq!(result(dir, "photo.jpg").0, (320, 320));
-    // The same for --strip-raw, whose conflict with strip is declared on both sides.
-    std::fs::remove_dir_all(dir.join("out")).unwrap();
-    run_ok(
-        dir,
-        &[
-            "convert",
-            "in",
-            "-o",
-            "out",
-            "-q",
-            "--preset",
-            "thumbnail",
-            "--strip-raw",
-        ],
-    );
-    assert_eq!(result(dir, "photo.jpg").0, (320, 320));
+            flag,
+        ];
+        run_ok(dir, &args);
+        assert_eq!(result(dir, "photo.jpg").0, (320, 320), "{flag}");
+    }
 }
 
 #[test]

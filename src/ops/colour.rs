@@ -184,6 +184,15 @@ pub fn cmyk_transform(icc: &[u8]) -> Result<CmykTransform, String> {
     Ok(transform)
 }
 
+/// The warning of a CMYK photo converted naively because its profile cannot be used (`why`).
+#[must_use]
+pub fn unusable_cmyk_profile(why: &str) -> String {
+    format!(
+        "the CMYK photo's ICC profile cannot be used ({why}), so its colours were converted \
+         without it and may be off"
+    )
+}
+
 /// CMYK pixels (4 bytes a pixel, 0 for no ink, 255 for full) to sRGB (3 bytes a pixel, in a
 /// pooled buffer) through `transform`.
 pub fn cmyk_to_srgb(cmyk: &[u8], transform: &CmykTransform) -> Result<Vec<u8>, ItemError> {

@@ -276,10 +276,7 @@ pub(crate) fn decode_by_image(
         Ok(image) => (image, true),
         Err(unusable) => {
             if let Some(Err(why)) = unusable {
-                warning.get_or_insert(format!(
-                    "the CMYK photo's ICC profile cannot be used ({why}), so its colours were \
-                     converted without it and may be off"
-                ));
+                warning.get_or_insert(super::colour::unusable_cmyk_profile(&why));
             }
             let image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
             (image, false)

@@ -69,12 +69,7 @@ pub fn decode(
                     inverted: super::sniff::jpeg_has_adobe_segment(bytes),
                 });
             }
-            Err(why) => {
-                warning = Some(format!(
-                    "the CMYK photo's ICC profile cannot be used ({why}), so its colours were \
-                     converted without it and may be off"
-                ));
-            }
+            Err(why) => warning = Some(super::colour::unusable_cmyk_profile(&why)),
         }
     }
     if !trailer.is_empty() && super::jpeg_end::is_motion_photo(xmp.as_deref(), trailer) {

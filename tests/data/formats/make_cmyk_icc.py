@@ -4,15 +4,9 @@ from a made-up press model (dot gain, inks that are not pure, a black that is no
 a slightly warm paper), so a naive CMYK to RGB conversion is visibly wrong for it. Our own work,
 free of any licence."""
 import struct, sys
+from icc_v2 import s15, xyz, desc, text, profile
 
 GRID = 7
-
-def s15(v): return struct.pack('>i', round(v * 65536))
-def xyz(x, y, z): return b'XYZ \0\0\0\0' + s15(x) + s15(y) + s15(z)
-def desc(text):
-    t = text.encode() + b'\0'
-    return b'desc\0\0\0\0' + struct.pack('>I', len(t)) + t + b'\0' * 4 + b'\0' * 4 + b'\0' * 2 + b'\0' + b'\0' * 67
-def text(t): return b'text\0\0\0\0' + t.encode() + b'\0'
 
 def srgb_to_lab(r, g, b):
     """sRGB (0..1) to CIE Lab, D50 (the ICC connection space), through the Bradford-adapted matrix."""
@@ -61,18 +55,4 @@ wx, wy, wz = 0.9642, 1.0, 0.8249
 table_a2b = lut16()
 tags = [(b'desc', desc('fanlight test press (CMYK)')), (b'cprt', text('No copyright, use freely')),
         (b'wtpt', xyz(wx, wy, wz)), (b'A2B0', table_a2b), (b'A2B1', table_a2b)]
-table = struct.pack('>I', len(tags))
-data = b''
-offset = 128 + 4 + 12 * len(tags)
-shared = {}
-for sig, body in tags:
-    while len(body) % 4: body += b'\0'
-    if body in shared:
-        table += struct.pack('>4sII', sig, *shared[body]); continue
-    shared[body] = (offset + len(data), len(body))
-    table += struct.pack('>4sII', sig, offset + len(data), len(body))
-    data += body
-size = 128 + len(table) + len(data)
-header = struct.pack('>I4sI4s4s4s', size, b'none', 0x02100000, b'prtr', b'CMYK', b'Lab ') + b'\0' * 12 + b'acsp' + b'\0' * 4 + b'\0' * 4 + b'\0' * 8 + b'\0' * 8 + struct.pack('>I', 0) + s15(wx) + s15(wy) + s15(wz) + b'\0' * 4 + b'\0' * 16 + b'\0' * 28
-assert len(header) == 128, len(header)
-open(sys.argv[1], 'wb').write(header + table + data)
+open(sys.argv[1], 'wb').write(profile(b'prtr', b'CMYK', b'Lab ', (wx, wy, wz), tags))
