@@ -94,7 +94,7 @@ pub enum Error {
         source: io::Error,
     },
     /// Two inputs would write the same output file.
-    #[error("{first} and {second} would both be written to {output}: rename one, or give them separate runs")]
+    #[error("{f} and {s} would both be written to {o}: rename one, or give them separate runs", f = shown(.first), s = shown(.second), o = shown(.output))]
     OutputCollision {
         /// The first input.
         first: PathBuf,
@@ -211,7 +211,7 @@ pub enum ItemError {
     #[error("internal error: {0} (please report this with the file)")]
     Panic(String),
     /// The output exists and `--on-exists fail` was given.
-    #[error("{0} already exists (use {on_exists} overwrite or skip)", on_exists = opt("--on-exists"))]
+    #[error("{p} already exists (use {on_exists} overwrite or skip)", p = shown(.0), on_exists = opt("--on-exists"))]
     OutputExists(PathBuf),
     /// The photo took longer than the per-photo timeout.
     #[error(

@@ -300,6 +300,17 @@ fn names_keep_their_bytes_and_are_escaped_when_printed() {
     );
     assert!(listing.contains("in/a\\x1b[31mred.jpg"), "{listing}");
     assert!(!listing.contains('\x1b'), "{listing}");
+    // So does a refusal that names the output (it exists, and --on-exists fail was given).
+    let again = fanlight(
+        &["convert", "in", "-o", "out", "--on-exists", "fail"],
+        tmp.path(),
+    );
+    let err = stderr(&again);
+    assert!(
+        err.contains("out/a\\x1b[31mred.jpg already exists"),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'), "{err}");
     // A failure's line names the file escaped: a newline in a name cannot forge a line.
     let bad = tmp.path().join("bad");
     std::fs::create_dir_all(&bad).unwrap();

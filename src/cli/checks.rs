@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
 use clap::ArgMatches;
+use fanlight::names::shown;
 use fanlight::{Fit, Format};
 
 use super::args::ConvertArgs;
@@ -23,23 +24,23 @@ pub fn writable_file(option: &str, path: &Path) -> Result<(), String> {
         };
         return Err(format!(
             "{option} {}: is a folder; give a file name, such as {}",
-            path.display(),
-            path.join(example).display()
+            shown(path),
+            shown(&path.join(example))
         ));
     }
     let folder = folder_of(path);
     if !folder.is_dir() {
         return Err(format!(
             "{option} {}: the folder {} does not exist (create it first, or choose another path)",
-            path.display(),
-            folder.display()
+            shown(path),
+            shown(&folder)
         ));
     }
     probe(&folder).map_err(|e| {
         format!(
             "{option} {}: cannot write in {}: {e} (check its permissions, or choose another path)",
-            path.display(),
-            folder.display()
+            shown(path),
+            shown(&folder)
         )
     })
 }
@@ -60,15 +61,15 @@ pub fn writable_folder(dir: &Path) -> Result<(), String> {
     if !existing.is_dir() {
         return Err(format!(
             "-o {}: {} is a file, not a folder (choose another output folder with -o)",
-            dir.display(),
-            existing.display()
+            shown(dir),
+            shown(&existing)
         ));
     }
     probe(&existing).map_err(|e| {
         format!(
             "-o {}: cannot write in {}: {e} (check its permissions, or choose another output folder with -o)",
-            dir.display(),
-            existing.display()
+            shown(dir),
+            shown(&existing)
         )
     })
 }

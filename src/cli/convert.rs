@@ -113,7 +113,7 @@ fn output_file(args: &ConvertArgs, typed: Option<&ArgMatches>) -> Result<Option<
     if named {
         return Err(format!(
             "-o {} names the output file, so --name has nothing to name: drop --name, or give -o a folder",
-            out.display()
+            shown(out)
         ));
     }
     let same = |a: &Path, b: &Path| {
@@ -123,7 +123,7 @@ fn output_file(args: &ConvertArgs, typed: Option<&ArgMatches>) -> Result<Option<
     if same(out, &args.inputs[0]) {
         return Err(format!(
             "-o {} is the input itself: fanlight never writes over an input without --in-place (give --in-place to replace it, or another name)",
-            out.display()
+            shown(out)
         ));
     }
     Ok(Some(out.clone()))
@@ -150,8 +150,8 @@ pub fn demo(repo: &Path) -> u8 {
     let output = repo.join("output");
     eprintln!(
         "fanlight: run by cargo in its repository with no command, so running the demo: {} -> {} (fit 400x400, unsharp, watermark); see fanlight convert --help",
-        photos.display(),
-        output.display()
+        shown(&photos),
+        shown(&output)
     );
     convert(&Run {
         config: Config::demo(vec![photos], output),
@@ -168,11 +168,7 @@ pub fn demo(repo: &Path) -> u8 {
 
 /// Why a run found no photo: what was searched and with which patterns.
 fn nothing_found(config: &Config) -> String {
-    let inputs: Vec<String> = config
-        .inputs
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let inputs: Vec<String> = config.inputs.iter().map(|p| shown(p).to_string()).collect();
     let inputs = inputs.join(", ");
     let depth = if config.select.recursive {
         ""
@@ -251,8 +247,8 @@ pub fn convert(run: &Run) -> u8 {
         }
         match &run.file {
             _ if config.in_place => eprintln!("output: beside each input (--in-place)"),
-            Some(file) => eprintln!("output: {}", file.display()),
-            None => eprintln!("output: {}", config.output_dir.display()),
+            Some(file) => eprintln!("output: {}", shown(file)),
+            None => eprintln!("output: {}", shown(&config.output_dir)),
         }
     }
     // Each document is built only when asked for: the trace of a large run is large. The page
@@ -274,7 +270,7 @@ pub fn convert(run: &Run) -> u8 {
     for (path, render) in documents {
         let Some(path) = path else { continue };
         if let Err(e) = save(path, render().as_bytes()) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            eprintln!("error: cannot write {}: {e}", shown(path));
             code = code.max(EXIT_USAGE);
         }
     }
