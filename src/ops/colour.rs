@@ -25,6 +25,9 @@ pub fn to_srgb(raster: &mut Raster, icc: &[u8]) -> Result<bool, ItemError> {
         (Layout::Gray, Some(b"GRAY")) => DataType::Gray8,
         _ => return Ok(false),
     };
+    if known_srgb(icc) {
+        return Ok(true);
+    }
     let input = Profile::new_from_slice(icc, false).ok_or_else(|| {
         ItemError::Encode(format!(
             "{0}: the embedded ICC profile cannot be read, so the colours cannot be converted \
@@ -32,7 +35,7 @@ pub fn to_srgb(raster: &mut Raster, icc: &[u8]) -> Result<bool, ItemError> {
             opt("--to-srgb")
         ))
     })?;
-    if input.is_sRGB() || known_srgb(icc) {
+    if input.is_sRGB() {
         return Ok(true);
     }
     let mut output = Profile::new_sRGB();
@@ -95,10 +98,15 @@ fn known_srgb(icc: &[u8]) -> bool {
 
 fn remember_srgb(icc: &[u8]) {
     let mut kept = SRGB_PROFILES.lock().unwrap_or_else(|e| e.into_inner());
-    if kept.len() == SRGB_PROFILES_KEPT {
+    keep_last(&mut kept, icc.to_vec(), SRGB_PROFILES_KEPT);
+}
+
+/// Adds `item` to `kept`, dropping the oldest first when `limit` are already kept.
+fn keep_last<T>(kept: &mut Vec<T>, item: T, limit: usize) {
+    if kept.len() == limit {
         kept.remove(0);
     }
-    kept.push(icc.to_vec());
+    kept.push(item);
 }
 
 /// Grey pixels through their grey profile to sRGB grey: the 256 grey levels are converted once
@@ -177,10 +185,11 @@ pub fn cmyk_transform(icc: &[u8]) -> Result<CmykTransform, String> {
             options,
         )
         .map_err(|e| e.to_string())?;
-    if kept.len() == CMYK_TRANSFORMS_KEPT {
-        kept.remove(0);
-    }
-    kept.push((icc.to_vec(), Arc::clone(&transform)));
+    keep_last(
+        &mut kept,
+        (icc.to_vec(), Arc::clone(&transform)),
+        CMYK_TRANSFORMS_KEPT,
+    );
     Ok(transform)
 }
 
