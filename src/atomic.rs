@@ -24,9 +24,19 @@ pub(crate) fn write_new(
     temp_name: impl Fn(u32) -> PathBuf,
     check: impl FnOnce(&Path) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_new_with(dst, |file| file.write_all(bytes), temp_name, check)
+}
+
+/// [`write_new`] with the bytes written by `fill` as they are made.
+pub(crate) fn write_new_with(
+    dst: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+    temp_name: impl Fn(u32) -> PathBuf,
+    check: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
     let (mut file, tmp) = create_new(temp_name)?;
     let result = (|| {
-        file.write_all(bytes)?;
+        fill(&mut file)?;
         check(&tmp)?;
         file.sync_data()?;
         drop(file);

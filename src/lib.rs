@@ -53,6 +53,7 @@ mod ops;
 mod pipeline;
 pub mod report;
 mod run;
+mod spool;
 mod stage_name;
 mod stages;
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["names"],
     &["error", "cancel", "stage_name", "atomic", "html"],
+    &["spool"],
     &["ops"],
     &["config", "golden"],
     &["metrics"],

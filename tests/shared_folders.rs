@@ -87,7 +87,7 @@ fn with_skip_only_a_regular_file_counts_as_a_finished_output() {
     config.on_exists = OnExists::Skip;
     let report = run_watched(config, WATCHDOG);
     assert_eq!(report.skipped.len(), 1, "only b.jpg is done");
-    assert_eq!(report.skipped[0].1, out.join("b.jpg"));
+    assert_eq!(report.skipped.to_vec()[0].1, out.join("b.jpg"));
     assert_eq!(report.failed, 1, "a.jpg is tried, and its write fails");
     let text = report.failures[0].to_string();
     assert!(text.contains("a.jpg"), "{text}");

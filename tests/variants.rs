@@ -356,7 +356,7 @@ fn shards_take_whole_photos_with_all_their_variants() {
     for k in 1..=3 {
         let mut config = responsive(vec![dir.clone()], &tmp.path().join("out"));
         config.select.shard = Some(fanlight::Shard { index: k, count: 3 });
-        for (job, _) in fanlight::plan(&config).unwrap().jobs {
+        for (job, _) in fanlight::plan(&config).unwrap().jobs() {
             assert!(
                 owner.insert(job.src.clone(), k).is_none(),
                 "{}",

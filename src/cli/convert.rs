@@ -9,7 +9,8 @@ use clap::parser::ValueSource;
 use clap::ArgMatches;
 use fanlight::names::shown;
 use fanlight::report::{
-    manifest_json, report_html, report_json, save, summary, summary_line, trace_json,
+    manifest_json, report_html, report_json, save_with, summary, summary_line, write_report_json,
+    write_trace_json,
 };
 use fanlight::{CancelReason, CancelToken, Config, Report, RunContext};
 
@@ -251,25 +252,24 @@ pub fn convert(run: &Run) -> u8 {
             None => eprintln!("output: {}", shown(&config.output_dir)),
         }
     }
-    // Each document is built only when asked for: the trace of a large run is large. The page
-    // is rendered from the JSON document, as `fanlight report FILE --html` does.
-    let doc = (run.report.is_some() || run.report_html.is_some()).then(|| report_json(&report));
-    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).expect("JSON serialises");
-    let documents: [(&Option<PathBuf>, &dyn Fn() -> String); 4] = [
-        (&run.report, &|| {
-            doc.as_ref().map(pretty).unwrap_or_default()
+    // Each document is made only when asked for, and the report and the trace are streamed to
+    // their files, never held: those of a large run are large. The page is rendered from the
+    // JSON document, as `fanlight report FILE --html` does.
+    type Fill<'a> = &'a dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>;
+    let documents: [(&Option<PathBuf>, Fill); 4] = [
+        (&run.report, &|out| write_report_json(&report, out)),
+        (&run.trace, &|out| write_trace_json(&report, out)),
+        (&run.manifest, &|out| {
+            let doc = manifest_json(&report, &config.output_dir);
+            serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::other)
         }),
-        (&run.trace, &|| pretty(&trace_json(&report))),
-        (&run.manifest, &|| {
-            pretty(&manifest_json(&report, &config.output_dir))
-        }),
-        (&run.report_html, &|| {
-            doc.as_ref().map(report_html).unwrap_or_default()
+        (&run.report_html, &|out| {
+            out.write_all(report_html(&report_json(&report)).as_bytes())
         }),
     ];
-    for (path, render) in documents {
+    for (path, fill) in documents {
         let Some(path) = path else { continue };
-        if let Err(e) = save(path, render().as_bytes()) {
+        if let Err(e) = save_with(path, fill) {
             eprintln!("error: cannot write {}: {e}", shown(path));
             code = code.max(EXIT_USAGE);
         }
@@ -287,41 +287,45 @@ pub fn dry_run(config: &Config) -> u8 {
         }
     };
     let mut outputs = 0;
-    let mut lines = Vec::new();
-    for (job, refusal) in &plan.jobs {
-        match refusal {
+    // A reader that stops early (`| head`) ends the listing, not with a panic. Lines go out as
+    // they come: a million photos are never held as text.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (job, refusal) in plan.jobs() {
+        let shown_src = shown(&job.src);
+        let listed = match refusal {
             None => {
-                for output in &job.outputs {
-                    lines.push(format!("{} -> {}", shown(&job.src), shown(&output.dst)));
-                }
                 outputs += job.outputs.len();
+                job.outputs
+                    .iter()
+                    .try_for_each(|o| writeln!(out, "{shown_src} -> {}", shown(&o.dst)))
             }
-            Some(e) => lines.push(format!("{} -> refused: {e}", shown(&job.src))),
-        }
-    }
-    for (src, dst) in &plan.skipped {
-        lines.push(format!("{} -> skipped: {} exists", shown(src), shown(dst)));
-    }
-    // A reader that stops early (`| head`) ends the listing, not with a panic.
-    let mut out = std::io::stdout().lock();
-    for line in lines {
-        if writeln!(out, "{line}").is_err() {
+            Some(e) => writeln!(out, "{shown_src} -> refused: {e}"),
+        };
+        if listed.is_err() {
             return EXIT_OK;
         }
     }
-    let photos = plan.jobs.len();
+    for (src, dst) in plan.skipped() {
+        if writeln!(out, "{} -> skipped: {} exists", shown(&src), shown(&dst)).is_err() {
+            return EXIT_OK;
+        }
+    }
+    if out.flush().is_err() {
+        return EXIT_OK;
+    }
+    let photos = plan.len();
     if config.variants.len() > 1 {
         eprintln!(
             "dry run: {photos} {} to process into {outputs} {}, {} {} skipped; nothing written",
             plural(photos, "photo", "photos"),
             plural(outputs, "file", "files"),
-            plan.skipped.len(),
-            plural(plan.skipped.len(), "file", "files"),
+            plan.skipped().len(),
+            plural(plan.skipped().len(), "file", "files"),
         );
     } else {
         eprintln!(
             "dry run: {photos} to process, {} skipped; nothing written",
-            plan.skipped.len()
+            plan.skipped().len()
         );
     }
     EXIT_OK

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::spool::{put_u64, take_u64, Record, Spool};
 use crate::stage_name::StageName;
 
 /// One item's work on one worker.
@@ -19,8 +20,34 @@ pub struct Span {
     pub busy: Duration,
 }
 
+impl Record for Span {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_u64(out, self.item as u64);
+        self.output.map(u64::from).put(out);
+        for d in [self.start, self.busy] {
+            put_u64(out, u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        }
+    }
+
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let item = usize::try_from(take_u64(input)?).ok()?;
+        let output = match <Option<u64> as Record>::take(input)? {
+            Some(o) => Some(u32::try_from(o).ok()?),
+            None => None,
+        };
+        let start = Duration::from_nanos(take_u64(input)?);
+        let busy = Duration::from_nanos(take_u64(input)?);
+        Some(Span {
+            item,
+            output,
+            start,
+            busy,
+        })
+    }
+}
+
 /// What one worker measured over the run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct WorkerClock {
     /// Its stage.
     pub stage: StageName,
@@ -34,8 +61,9 @@ pub struct WorkerClock {
     pub starved: Duration,
     /// Time spent waiting for room downstream.
     pub blocked: Duration,
-    /// One span per item it worked on.
-    pub spans: Vec<Span>,
+    /// One span per item it worked on, in the order it took them (kept in a spool: memory
+    /// up to 256 KiB, then a temporary file).
+    pub spans: Spool<Span>,
 }
 
 impl WorkerClock {
@@ -49,7 +77,7 @@ impl WorkerClock {
             cpu: Duration::ZERO,
             starved: Duration::ZERO,
             blocked: Duration::ZERO,
-            spans: Vec::new(),
+            spans: Spool::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::names::shown;
 use crate::ops::decode::ImageKind;
 use crate::ops::meta::Metadata;
 use crate::ops::raster::Raster;
+use crate::spool::Record;
 use crate::stage_name::StageName;
 
 /// One input photo's identity, fixed before the run starts.
@@ -36,6 +37,45 @@ impl Job {
     #[must_use]
     pub fn dst(&self) -> &std::path::Path {
         &self.outputs[0].dst
+    }
+}
+
+impl crate::spool::Record for Job {
+    fn put(&self, out: &mut Vec<u8>) {
+        use crate::spool::put_u64;
+        put_u64(out, self.id as u64);
+        self.src.put(out);
+        put_u64(out, self.outputs.len() as u64);
+        for o in &self.outputs {
+            put_u64(out, o.variant as u64);
+            o.dst.put(out);
+            o.size.map(|(w, h)| (u64::from(w), u64::from(h))).put(out);
+        }
+        self.times.put(out);
+    }
+
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        use crate::spool::take_u64;
+        let id = usize::try_from(take_u64(input)?).ok()?;
+        let src = PathBuf::take(input)?;
+        let n = usize::try_from(take_u64(input)?).ok()?;
+        let mut outputs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let variant = usize::try_from(take_u64(input)?).ok()?;
+            let dst = PathBuf::take(input)?;
+            let size = match <Option<(u64, u64)> as Record>::take(input)? {
+                Some((w, h)) => Some((u32::try_from(w).ok()?, u32::try_from(h).ok()?)),
+                None => None,
+            };
+            outputs.push(Output { variant, dst, size });
+        }
+        let times = <Option<_> as Record>::take(input)?;
+        Some(Job {
+            id,
+            src,
+            outputs,
+            times,
+        })
     }
 }
 

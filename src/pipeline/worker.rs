@@ -14,6 +14,7 @@ use crate::cancel::{CancelReason, CancelToken};
 use crate::error::ItemError;
 use crate::metrics::clock::{thread_cpu_time, Span, WorkerClock};
 use crate::metrics::live::LiveStage;
+use crate::spool::SpoolWriter;
 use crate::stage_name::StageName;
 
 /// A stage's per-item work. Stateful so a worker can keep buffers between items; testable
@@ -61,6 +62,7 @@ pub(crate) fn serve<S: Stage>(
     gate: Option<&Gate>,
 ) -> WorkerClock {
     let mut clock = WorkerClock::new(S::NAME, worker);
+    let mut spans = SpoolWriter::new();
     loop {
         // An auto-sized pool parks the workers beyond its current target here, between items.
         if gate.is_some_and(|g| !g.wait_turn(worker)) {
@@ -96,7 +98,7 @@ pub(crate) fn serve<S: Stage>(
                 // panic the worker (a dead worker would hang the drain).
                 clock.cpu += thread_cpu_time().saturating_sub(cpu_start);
                 live.add(done - received);
-                clock.spans.push(Span {
+                spans.push(&Span {
                     item: id,
                     output,
                     start: received - ctx.epoch,
@@ -112,6 +114,7 @@ pub(crate) fn serve<S: Stage>(
         }
         clock.blocked += sending.elapsed();
     }
+    clock.spans = spans.finish();
     clock
 }
 

@@ -4,14 +4,17 @@
 //! each worker's clocks and spans, `inputs[]`, `queues[].samples`), so the HTML report
 //! (`crate::html`) renders from the document alone, for a saved report as for a fresh run.
 
-use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
-use super::Report;
+use super::{OutputFile, Report};
 use crate::error::ItemError;
+use crate::metrics::clock::Span;
 use crate::names::raw_bytes;
+use crate::spool::Spool;
 
 #[derive(Serialize)]
 struct Images {
@@ -54,7 +57,7 @@ struct QueueJson {
 
 /// One worker's clocks and its spans `[item id, start ms, busy ms]`.
 #[derive(Serialize)]
-struct WorkerJson {
+struct WorkerJson<'a> {
     stage: &'static str,
     worker: usize,
     items: usize,
@@ -62,7 +65,7 @@ struct WorkerJson {
     cpu_s: f64,
     starved_s: f64,
     blocked_s: f64,
-    spans: Vec<(usize, f64, f64)>,
+    spans: Spans<'a>,
 }
 
 /// The most depth samples kept per queue in the report: two minutes at one per 100 ms, more
@@ -92,7 +95,7 @@ struct WarningJson {
 }
 
 #[derive(Serialize)]
-struct ReportJson {
+struct ReportJson<'a> {
     wall_s: f64,
     cores: usize,
     images: Images,
@@ -110,12 +113,60 @@ struct ReportJson {
     cancelled_by: Option<&'static str>,
     failures: Vec<FailureJson>,
     warnings: Vec<WarningJson>,
-    workers: Vec<WorkerJson>,
-    inputs: Vec<String>,
+    workers: Vec<WorkerJson<'a>>,
+    inputs: Inputs<'a>,
     /// The bytes of each input path that is not UTF-8, by its index in `inputs`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    inputs_bytes: BTreeMap<String, Vec<u8>>,
-    outputs: Vec<OutputJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inputs_bytes: Option<InputsBytes<'a>>,
+    outputs: Outputs<'a>,
+}
+
+// The per-photo lists are written as they are read from their spools, never held: a report of
+// a million photos is written in the memory of a report of a thousand.
+
+/// A worker's spans, `[item id, start ms, busy ms]` each.
+struct Spans<'a>(&'a Spool<Span>);
+
+impl Serialize for Spans<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|s| (s.item, ms(s.start), ms(s.busy))))
+    }
+}
+
+/// The input paths, lossy text.
+struct Inputs<'a>(&'a Spool<PathBuf>);
+
+impl Serialize for Inputs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|p| p.display().to_string()))
+    }
+}
+
+/// The bytes of the input paths that are not UTF-8, by index.
+struct InputsBytes<'a>(&'a Spool<PathBuf>);
+
+impl Serialize for InputsBytes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let bytes = |(i, p): (usize, PathBuf)| Some((i.to_string(), raw_bytes(&p)?));
+        s.collect_map(self.0.iter().enumerate().filter_map(bytes))
+    }
+}
+
+/// Every file written.
+struct Outputs<'a>(&'a Spool<OutputFile>);
+
+impl Serialize for Outputs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|o| OutputJson {
+            input: o.input,
+            path: o.path.display().to_string(),
+            path_bytes: raw_bytes(&o.path),
+            format: o.written.format,
+            width: o.written.width,
+            height: o.written.height,
+            bytes: o.written.bytes,
+        }))
+    }
 }
 
 /// One file written.
@@ -149,10 +200,20 @@ fn thinned(samples: &[crate::metrics::live::DepthSample], max: usize) -> Vec<(f6
         .collect()
 }
 
-/// The report as the JSON document `--report` writes.
+/// The report as the JSON document `--report` writes (see [`write_report_json`]).
 #[must_use]
 pub fn report_json(report: &Report) -> Value {
-    let doc = ReportJson {
+    serde_json::to_value(document(report)).expect("the report serialises")
+}
+
+/// Writes the JSON document of [`report_json`] to `out` as it is made, pretty-printed, without
+/// building it first: the per-photo lists stream from their spools.
+pub fn write_report_json(report: &Report, out: impl Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(out, &document(report)).map_err(io::Error::other)
+}
+
+fn document(report: &Report) -> ReportJson<'_> {
+    ReportJson {
         wall_s: report.wall.as_secs_f64(),
         cores: report.cores,
         images: Images {
@@ -243,103 +304,132 @@ pub fn report_json(report: &Report) -> Value {
                 cpu_s: c.cpu.as_secs_f64(),
                 starved_s: c.starved.as_secs_f64(),
                 blocked_s: c.blocked.as_secs_f64(),
-                spans: c
-                    .spans
-                    .iter()
-                    .map(|s| (s.item, ms(s.start), ms(s.busy)))
-                    .collect(),
+                spans: Spans(&c.spans),
             })
             .collect(),
-        inputs: report
-            .inputs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
+        inputs: Inputs(&report.inputs),
         inputs_bytes: report
             .inputs
             .iter()
-            .enumerate()
-            .filter_map(|(i, p)| Some((i.to_string(), raw_bytes(p)?)))
-            .collect(),
-        outputs: report
-            .outputs
-            .iter()
-            .map(|o| OutputJson {
-                input: o.input,
-                path: o.path.display().to_string(),
-                path_bytes: raw_bytes(&o.path),
-                format: o.written.format,
-                width: o.written.width,
-                height: o.written.height,
-                bytes: o.written.bytes,
-            })
-            .collect(),
-    };
-    serde_json::to_value(doc).expect("the report serialises")
+            .any(|p| raw_bytes(&p).is_some())
+            .then_some(InputsBytes(&report.inputs)),
+        outputs: Outputs(&report.outputs),
+    }
 }
 
 /// The run as a Chrome trace-event document: one complete event per item per stage on its
 /// worker's track (`filter-3`), and a counter track per queue. Opens in Perfetto and
-/// chrome://tracing.
+/// chrome://tracing. See [`write_trace_json`] for a large run.
 #[must_use]
 pub fn trace_json(report: &Report) -> Value {
-    let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
-    let mut events = vec![json!({
-        "name": "process_name", "ph": "M", "pid": 1, "tid": 0,
-        "args": { "name": "fanlight" }
-    })];
-    // A span of one variant is named by its output file, when it was written.
-    let outputs: std::collections::HashMap<(usize, usize), &std::path::Path> = report
-        .outputs
-        .iter()
-        .map(|o| ((o.input, o.index), o.path.as_path()))
-        .collect();
-    for (tid, clock) in report.clocks.iter().enumerate() {
-        let tid = tid + 1;
-        let track = format!("{}-{}", clock.stage, clock.worker);
-        events.push(json!({
-            "name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": { "name": track }
-        }));
-        events.push(json!({
-            "name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid, "args": { "sort_index": tid }
-        }));
-        for span in &clock.spans {
-            let path = report.inputs.get(span.item);
-            let output = span
-                .output
-                .and_then(|o| outputs.get(&(span.item, o as usize)).copied());
-            let name = output
-                .or(path.map(std::path::PathBuf::as_path))
-                .and_then(|p| p.file_name())
-                .map_or_else(
-                    || format!("item {}", span.item),
-                    |n| n.to_string_lossy().into_owned(),
-                );
-            events.push(json!({
-                "name": name,
-                "cat": clock.stage.as_str(),
-                "ph": "X",
-                "pid": 1,
-                "tid": tid,
-                "ts": micros(span.start),
-                "dur": micros(span.busy),
-                "args": {
-                    "item": span.item,
-                    "path": path.map(|p| p.display().to_string()),
-                    "output": output.map(|p| p.display().to_string()),
+    serde_json::to_value(Trace(report)).expect("the trace serialises")
+}
+
+/// Writes the document of [`trace_json`] to `out` event by event, never holding it.
+pub fn write_trace_json(report: &Report, out: impl Write) -> io::Result<()> {
+    serde_json::to_writer(out, &Trace(report)).map_err(io::Error::other)
+}
+
+struct Trace<'a>(&'a Report);
+
+impl Serialize for Trace<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("traceEvents", &TraceEvents(self.0))?;
+        map.serialize_entry("displayTimeUnit", "ms")?;
+        map.end()
+    }
+}
+
+struct TraceEvents<'a>(&'a Report);
+
+impl Serialize for TraceEvents<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let micros = |d: std::time::Duration| d.as_secs_f64() * 1e6;
+        // Each span names its photo, and a span of one variant its output file when it was
+        // written: looked up by position (16 bytes a photo while the trace is written).
+        let inputs = &report.inputs.offsets();
+        let mut first_output = vec![u64::MAX; inputs.len()];
+        let mut files = report.outputs.iter();
+        for offset in report.outputs.offsets() {
+            let Some(file) = files.next() else { break };
+            if let Some(first) = first_output.get_mut(file.input) {
+                *first = (*first).min(offset);
+            }
+        }
+        let output_of = &|item: usize, index: usize| {
+            let mut offset = *first_output.get(item)?;
+            loop {
+                let (file, next) = report.outputs.get_at(offset)?;
+                if file.input != item {
+                    return None;
                 }
-            }));
-        }
+                if file.index == index {
+                    return Some(file.path);
+                }
+                offset = next;
+            }
+        };
+        let process = json!({
+            "name": "process_name", "ph": "M", "pid": 1, "tid": 0,
+            "args": { "name": "fanlight" }
+        });
+        let workers = report.clocks.iter().enumerate().flat_map(|(tid, clock)| {
+            let tid = tid + 1;
+            let track = format!("{}-{}", clock.stage, clock.worker);
+            let meta = [
+                json!({
+                    "name": "thread_name", "ph": "M", "pid": 1, "tid": tid, "args": { "name": track }
+                }),
+                json!({
+                    "name": "thread_sort_index", "ph": "M", "pid": 1, "tid": tid,
+                    "args": { "sort_index": tid }
+                }),
+            ];
+            let spans = clock.spans.iter().map(move |span| {
+                let path = inputs
+                    .get(span.item)
+                    .and_then(|&o| report.inputs.get_at(o))
+                    .map(|(path, _)| path);
+                let output = span.output.and_then(|o| output_of(span.item, o as usize));
+                let name = output
+                    .as_ref()
+                    .or(path.as_ref())
+                    .and_then(|p| p.file_name())
+                    .map_or_else(
+                        || format!("item {}", span.item),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                json!({
+                    "name": name,
+                    "cat": clock.stage.as_str(),
+                    "ph": "X",
+                    "pid": 1,
+                    "tid": tid,
+                    "ts": micros(span.start),
+                    "dur": micros(span.busy),
+                    "args": {
+                        "item": span.item,
+                        "path": path.map(|p| p.display().to_string()),
+                        "output": output.map(|p| p.display().to_string()),
+                    }
+                })
+            });
+            meta.into_iter().chain(spans)
+        });
+        let queues = report.queues.iter().flat_map(|q| {
+            let name = format!("queue {}→{}", q.from, q.to_name());
+            q.samples.iter().map(move |s| {
+                json!({
+                    "name": name, "ph": "C", "pid": 1, "ts": micros(s.at),
+                    "args": { "depth": s.depth }
+                })
+            })
+        });
+        s.collect_seq(std::iter::once(process).chain(workers).chain(queues))
     }
-    for q in &report.queues {
-        let name = format!("queue {}→{}", q.from, q.to_name());
-        for s in &q.samples {
-            events.push(json!({
-                "name": name, "ph": "C", "pid": 1, "ts": micros(s.at), "args": { "depth": s.depth }
-            }));
-        }
-    }
-    json!({ "traceEvents": events, "displayTimeUnit": "ms" })
 }
 
 #[cfg(test)]

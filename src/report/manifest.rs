@@ -83,8 +83,9 @@ pub fn manifest_json(report: &Report, output_dir: &Path) -> Value {
         bytes,
         outputs: Vec::new(),
     };
+    let inputs = report.inputs.to_vec();
     for out in &report.outputs {
-        let input = &report.inputs[out.input];
+        let input = &inputs[out.input];
         let entry = photos
             .entry(input.clone())
             .or_insert_with(|| photo(input, out.input_size));
@@ -100,15 +101,15 @@ pub fn manifest_json(report: &Report, output_dir: &Path) -> Value {
         });
     }
     for (input, output) in &report.skipped {
-        let Some((format, width, height, bytes)) = probe(output) else {
+        let Some((format, width, height, bytes)) = probe(&output) else {
             continue;
         };
         let entry = photos.entry(input.clone()).or_insert_with(|| {
-            let (w, h) = crate::stages::discover::upright_size(input).unwrap_or((0, 0));
-            let bytes = std::fs::metadata(input).map_or(0, |m| m.len());
-            photo(input, (w, h, bytes))
+            let (w, h) = crate::stages::discover::upright_size(&input).unwrap_or((0, 0));
+            let bytes = std::fs::metadata(&input).map_or(0, |m| m.len());
+            photo(&input, (w, h, bytes))
         });
-        let (path, path_bytes) = relative(output);
+        let (path, path_bytes) = relative(&output);
         entry.outputs.push(File {
             format,
             width,

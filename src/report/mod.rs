@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use crate::html::report_html;
-pub use json::{report_json, trace_json};
+pub use json::{report_json, trace_json, write_report_json, write_trace_json};
 pub use manifest::{manifest_json, MANIFEST_VERSION};
 pub use merge::merge_reports;
 pub use table::{bottleneck_hint, summary, summary_line, workers_label};
@@ -20,6 +20,8 @@ use crate::cancel::CancelReason;
 use crate::metrics::clock::WorkerClock;
 use crate::metrics::live::QueueStats;
 use crate::pipeline::{Failure, Warning};
+use crate::spool::{put_u64, take_u64, Record};
+pub use crate::spool::{Iter as SpoolIter, Spool};
 use crate::stage_name::StageName;
 
 /// Writes a JSON document (the report, the trace, a merged report) to `path`, pretty-printed,
@@ -32,8 +34,22 @@ pub fn save_json(path: &Path, doc: &serde_json::Value) -> io::Result<()> {
 /// Writes `bytes` (a report, a trace, a page) to `path` whole or not at all: a full disk or a
 /// crash leaves the old file or none, never half of one.
 pub fn save(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    save_with(path, |out| out.write_all(bytes))
+}
+
+/// Writes to `path` what `fill` writes, whole or not at all, as [`save`] does, without holding
+/// it: for documents streamed from a large run ([`write_report_json`], [`write_trace_json`]).
+pub fn save_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
     let temp_name = |_| crate::atomic::temp_beside(path, ".tmp");
-    crate::atomic::write_new(path, bytes, temp_name, |_| Ok(()))
+    let fill = |file: &mut std::fs::File| {
+        let mut out = io::BufWriter::with_capacity(256 << 10, file);
+        fill(&mut out)?;
+        io::Write::flush(&mut out)
+    };
+    crate::atomic::write_new_with(path, fill, temp_name, |_| Ok(()))
 }
 
 /// Per-stage figures.
@@ -67,11 +83,13 @@ impl StageReport {
     /// Aggregates the clocks of one stage's workers.
     #[must_use]
     pub fn from_clocks(name: StageName, clocks: &[&WorkerClock]) -> Self {
-        let mut times: Vec<Duration> = clocks
+        // Nanoseconds, 8 bytes an item: the one per-item list a run holds, for a moment.
+        let mut times: Vec<u64> = clocks
             .iter()
-            .flat_map(|c| c.spans.iter().map(|s| s.busy))
+            .flat_map(|c| c.spans.iter().map(|s| s.busy.as_nanos() as u64))
             .collect();
         times.sort_unstable();
+        let pick = |pct| Duration::from_nanos(percentile(&times, pct));
         StageReport {
             name,
             workers: clocks.len(),
@@ -82,8 +100,8 @@ impl StageReport {
             cpu: clocks.iter().map(|c| c.cpu).sum(),
             starved: clocks.iter().map(|c| c.starved).sum(),
             blocked: clocks.iter().map(|c| c.blocked).sum(),
-            p50: percentile(&times, 50),
-            p95: percentile(&times, 95),
+            p50: pick(50),
+            p95: pick(95),
         }
     }
 
@@ -117,9 +135,9 @@ fn share(part: Duration, wall: Duration, workers: usize) -> f64 {
 
 /// The nearest-rank percentile of sorted `times`.
 #[must_use]
-pub fn percentile(sorted: &[Duration], pct: usize) -> Duration {
+pub fn percentile<T: Copy + Default>(sorted: &[T], pct: usize) -> T {
     if sorted.is_empty() {
-        return Duration::ZERO;
+        return T::default();
     }
     let rank = (pct * sorted.len()).div_ceil(100).max(1);
     sorted[rank.min(sorted.len()) - 1]
@@ -163,11 +181,11 @@ pub struct Report {
     /// Sampled depth of every queue, in pipeline order.
     pub queues: Vec<QueueStats>,
     /// Input paths by item id.
-    pub inputs: Vec<PathBuf>,
+    pub inputs: Spool<PathBuf>,
     /// Outputs left alone because they already existed: `(input, output)`.
-    pub skipped: Vec<(PathBuf, PathBuf)>,
+    pub skipped: Spool<(PathBuf, PathBuf)>,
     /// Every file written, in input order and, for each input, in the order of its variants.
-    pub outputs: Vec<OutputFile>,
+    pub outputs: Spool<OutputFile>,
 }
 
 /// One file a run wrote.
@@ -185,6 +203,51 @@ pub struct OutputFile {
     pub written: crate::pipeline::Written,
     /// The input's size in pixels as seen (EXIF orientation applied) and in bytes.
     pub input_size: (u32, u32, u64),
+}
+
+/// The names [`crate::pipeline::Written::format`] takes.
+const FORMATS: [&str; 8] = ["jpeg", "png", "webp", "avif", "gif", "tiff", "heif", "jxl"];
+
+impl Record for OutputFile {
+    fn put(&self, out: &mut Vec<u8>) {
+        for n in [self.input, self.index, self.variant] {
+            put_u64(out, n as u64);
+        }
+        self.path.put(out);
+        let w = &self.written;
+        let format = FORMATS.iter().position(|&f| f == w.format);
+        let format = format.expect("a format fanlight writes");
+        let (iw, ih, ib) = self.input_size;
+        for n in [w.width, w.height, iw, ih] {
+            put_u64(out, u64::from(n));
+        }
+        for n in [w.bytes, ib, format as u64] {
+            put_u64(out, n);
+        }
+    }
+
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let mut n = || usize::try_from(take_u64(input)?).ok();
+        let (index_of_input, index, variant) = (n()?, n()?, n()?);
+        let path = PathBuf::take(input)?;
+        let mut px = || u32::try_from(take_u64(input)?).ok();
+        let (width, height, iw, ih) = (px()?, px()?, px()?, px()?);
+        let (bytes, ib) = (take_u64(input)?, take_u64(input)?);
+        let format = FORMATS.get(usize::try_from(take_u64(input)?).ok()?)?;
+        Some(OutputFile {
+            input: index_of_input,
+            index,
+            variant,
+            path,
+            written: crate::pipeline::Written {
+                width,
+                height,
+                bytes,
+                format,
+            },
+            input_size: (iw, ih, ib),
+        })
+    }
 }
 
 impl Report {
@@ -250,6 +313,6 @@ mod tests {
         assert_eq!(percentile(&ms, 50), Duration::from_millis(10));
         assert_eq!(percentile(&ms, 95), Duration::from_millis(19));
         assert_eq!(percentile(&ms[..1], 95), Duration::from_millis(1));
-        assert_eq!(percentile(&[], 50), Duration::ZERO);
+        assert_eq!(percentile::<Duration>(&[], 50), Duration::ZERO);
     }
 }

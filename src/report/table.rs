@@ -240,9 +240,9 @@ mod tests {
             cancel_reason: None,
             clocks: Vec::new(),
             queues: Vec::new(),
-            inputs: Vec::new(),
-            skipped: Vec::new(),
-            outputs: Vec::new(),
+            inputs: crate::spool::Spool::default(),
+            skipped: crate::spool::Spool::default(),
+            outputs: crate::spool::Spool::default(),
         }
     }
 

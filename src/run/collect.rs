@@ -2,6 +2,7 @@
 //! ticks the observer and the auto-pool controller every [`SAMPLE_INTERVAL`], and builds the
 //! [`Report`] once the last worker has gone.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,10 @@ use crate::metrics::clock::WorkerClock;
 use crate::metrics::live::{DepthSample, LiveStage, QueueStats, Snapshot};
 use crate::pipeline::{plan_targets, Failure, Item, Warning};
 use crate::report::{OutputFile, Report, StageReport};
+use crate::spool::{Spool, SpoolWriter};
+
+/// Outputs left alone because they exist: `(input, output)`.
+type Skipped = Spool<(PathBuf, PathBuf)>;
 
 /// How often auto pools are resized.
 const CONTROL_INTERVAL: Duration = Duration::from_millis(300);
@@ -100,6 +105,45 @@ struct Tally {
     cancelled: bool,
 }
 
+/// The files written, put in input order as photos finish: a photo's outputs wait here until
+/// every photo before it is done, so the list goes straight to its spool however the photos
+/// overtake each other, and only the photos in flight are held.
+#[derive(Default)]
+struct InOrder {
+    /// The first photo not yet done.
+    next: usize,
+    /// Photos after `next` that are done.
+    done: BTreeSet<usize>,
+    /// Outputs of photos from `next` on, by `(input, index)`.
+    waiting: BTreeMap<(usize, usize), OutputFile>,
+    spool: SpoolWriter<OutputFile>,
+}
+
+impl InOrder {
+    fn written(&mut self, file: OutputFile) {
+        self.waiting.insert((file.input, file.index), file);
+    }
+
+    fn photo_done(&mut self, id: usize) {
+        self.done.insert(id);
+        while self.done.remove(&self.next) {
+            let later = self.waiting.split_off(&(self.next + 1, 0));
+            for file in std::mem::replace(&mut self.waiting, later).into_values() {
+                self.spool.push(&file);
+            }
+            self.next += 1;
+        }
+    }
+
+    /// The list; photos never done (none, once the pipeline has drained) come last.
+    fn finish(mut self) -> Spool<OutputFile> {
+        for file in std::mem::take(&mut self.waiting).into_values() {
+            self.spool.push(&file);
+        }
+        self.spool.finish()
+    }
+}
+
 /// What `collect` gathered.
 pub(super) struct Collected {
     /// Photos all of whose outputs were written.
@@ -110,7 +154,7 @@ pub(super) struct Collected {
     cancelled: usize,
     /// Photos with every output accounted for.
     done: usize,
-    outputs: Vec<OutputFile>,
+    outputs: Spool<OutputFile>,
     megapixels_in: f64,
     megapixels_out: f64,
     bytes_out: u64,
@@ -127,13 +171,16 @@ pub(super) fn collect(
     (stages, probes): (&[Watched], Vec<Probe>),
     observer: &mut dyn Observer,
 ) -> Collected {
-    let mut tallies = vec![Tally::default(); total];
+    // Only photos in flight have a tally.
+    let mut tallies: HashMap<usize, Tally> = HashMap::new();
+    let mut in_order = InOrder::default();
+    let mut files = 0;
     let mut c = Collected {
         ok: 0,
         failed: 0,
         cancelled: 0,
         done: 0,
-        outputs: Vec::new(),
+        outputs: Spool::default(),
         megapixels_in: 0.0,
         megapixels_out: 0.0,
         bytes_out: 0,
@@ -165,7 +212,7 @@ pub(super) fn collect(
                     total,
                     done: c.done,
                     failed: c.failed,
-                    files: c.outputs.len(),
+                    files,
                     megapixels: c.megapixels_in,
                     stages: &live,
                     queues: &probes.depths,
@@ -177,7 +224,7 @@ pub(super) fn collect(
             Item::Frame(frame) => (frame.job.clone(), frame.outputs.len()),
             Item::Failed(failure) => (failure.job.clone(), failure.outputs.len()),
         };
-        let tally = &mut tallies[job.id];
+        let tally = tallies.entry(job.id).or_default();
         let remaining = tally.remaining.get_or_insert(job.outputs.len());
         *remaining = remaining.saturating_sub(covered);
         let failure = match item {
@@ -190,7 +237,8 @@ pub(super) fn collect(
                     c.megapixels_out += f64::from(written.width) * f64::from(written.height) / 1e6;
                     c.bytes_out += written.bytes;
                     let index = frame.outputs[0];
-                    c.outputs.push(OutputFile {
+                    files += 1;
+                    in_order.written(OutputFile {
                         input: job.id,
                         index,
                         variant: job.outputs[index].variant,
@@ -233,6 +281,8 @@ pub(super) fn collect(
             } else {
                 c.ok += 1;
             }
+            tallies.remove(&job.id);
+            in_order.photo_done(job.id);
         }
         let progress = Progress {
             total,
@@ -246,13 +296,14 @@ pub(super) fn collect(
     }
     probes.sample(epoch.elapsed());
     c.queues = probes.finish();
+    c.outputs = in_order.finish();
     c
 }
 
 /// The report of a finished run: per stage in pipeline order, failures and warnings in input
 /// order.
 pub(super) fn build_report(
-    (inputs, skipped): (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>),
+    (inputs, (skipped, skipped_photos)): (Spool<PathBuf>, (Skipped, usize)),
     (wall, cores, cancel_reason): (Duration, usize, Option<CancelReason>),
     (stages, clocks): (&[Watched], Vec<WorkerClock>),
     mut collected: Collected,
@@ -261,7 +312,6 @@ pub(super) fn build_report(
         .failures
         .sort_by_key(|f| (f.job.id, f.outputs.first().copied()));
     collected.warnings.sort_by_key(|w| w.job.id);
-    collected.outputs.sort_by_key(|o| (o.input, o.index));
     let stages = stages
         .iter()
         .map(|watched| {
@@ -273,14 +323,6 @@ pub(super) fn build_report(
             stage
         })
         .collect();
-    // A photo is skipped when all its outputs are (else it is among the inputs).
-    let processed: std::collections::HashSet<&PathBuf> = inputs.iter().collect();
-    let skipped_photos = skipped
-        .iter()
-        .map(|(src, _)| src)
-        .filter(|src| !processed.contains(src))
-        .collect::<std::collections::HashSet<_>>()
-        .len();
     Report {
         wall,
         cores,

@@ -13,6 +13,7 @@ mod collect;
 mod graph;
 mod observer;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use crate::ops::filters::FilterScratch;
 use crate::ops::resize::Resizer;
 use crate::pipeline::{Injector, Item, Job, Shared};
 use crate::report::Report;
+use crate::spool::Spool;
 use crate::stage_name::StageName;
 use crate::stages::write::WriteFault;
 use crate::stages::{discover, filter, load, resize, watermark, write};
@@ -76,7 +78,7 @@ pub fn run_with(
     observer: &mut dyn Observer,
 ) -> Result<Report, Error> {
     let setup = prepare(config)?;
-    let inputs: Vec<PathBuf> = setup.jobs.iter().map(|(j, _)| j.src.clone()).collect();
+    let inputs = Spool::from_items(setup.jobs.iter().map(|job| job.src));
     let total = inputs.len();
     let cores = cores();
     let shared = Shared {
@@ -86,7 +88,7 @@ pub fn run_with(
         inject: ctx.inject.clone(),
         epoch: Instant::now(),
     };
-    let skipped = setup.skipped.clone();
+    let skipped = (setup.skipped.clone(), setup.skipped_photos);
     let (stages, clocks, collected) = thread::scope(|s| {
         let mut graph = Graph::new(s, &shared, config.queue_capacity);
         let done = wire(&mut graph, config, ctx, setup, cores);
@@ -131,10 +133,10 @@ fn wire<'s>(
     let mark = setup.watermark;
     let mark_text = mark.as_ref().and_then(watermark::Prepared::per_photo_text);
     let filters: Arc<[_]> = config.filters.clone().into();
-    let (jobs, cancel) = (setup.jobs, ctx.cancel.clone());
+    let (jobs, refusals, cancel) = (setup.jobs, setup.refusals, ctx.cancel.clone());
 
     let found = g.source(StageName::Discover, load, move |tx| {
-        discover::feed(jobs, &cancel, tx);
+        discover::feed(&jobs, refusals, &cancel, tx);
     });
     let variants: Arc<[_]> = config.outputs().into();
     let budget = config
@@ -170,15 +172,22 @@ fn wire<'s>(
 
 /// What is decided before any worker starts.
 struct Setup {
-    jobs: Vec<(Job, Option<ItemError>)>,
-    skipped: Vec<(PathBuf, PathBuf)>,
+    jobs: Spool<Job>,
+    refusals: BTreeMap<usize, ItemError>,
+    skipped: Spool<(PathBuf, PathBuf)>,
+    skipped_photos: usize,
     watermark: Option<watermark::Prepared>,
 }
 
 /// Checks the options, plans every output, creates the output folder, removes stale temporary
 /// files of this run's outputs, and prepares the watermark.
 fn prepare(config: &Config) -> Result<Setup, Error> {
-    let discover::Plan { jobs, skipped } = discover::plan(config)?;
+    let discover::Plan {
+        jobs,
+        refusals,
+        skipped,
+        skipped_photos,
+    } = discover::plan(config)?;
     if !config.in_place {
         std::fs::create_dir_all(&config.output_dir).map_err(|source| Error::OutputDir {
             path: config.output_dir.clone(),
@@ -187,7 +196,7 @@ fn prepare(config: &Config) -> Result<Setup, Error> {
     }
     write::remove_stale_temps(
         jobs.iter()
-            .flat_map(|(job, _)| job.outputs.iter().map(|o| o.dst.as_path())),
+            .flat_map(|job| job.outputs.into_iter().map(|o| o.dst)),
     );
     let watermark = config
         .watermark
@@ -196,7 +205,9 @@ fn prepare(config: &Config) -> Result<Setup, Error> {
         .transpose()?;
     Ok(Setup {
         jobs,
+        refusals,
         skipped,
+        skipped_photos,
         watermark,
     })
 }

@@ -2,7 +2,7 @@
 //! Everything here happens before any worker starts, so problems with the inputs or outputs as a
 //! whole (a missing input, two inputs for one output) stop the run before it writes anything.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,32 +11,79 @@ use crossbeam_channel::Sender;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 pub use super::naming::{fill_size, output_path};
+use super::walk::{find, input_at, path_hash, Found};
 use crate::cancel::CancelToken;
 use crate::config::{Config, Format, Geometry, OnExists, Selection, Shard};
 use crate::error::{opt, Error, ItemError};
 use crate::names::shown;
 use crate::ops::decode::ImageKind;
 use crate::pipeline::{Failure, Frame, Item, Job, Output};
+use crate::spool::{Spool, SpoolWriter};
 use crate::stage_name::StageName;
 
-/// What a run will do, decided before any worker starts.
+/// What a run will do, decided before any worker starts. Its photos are kept in a spool
+/// (memory for a small run, an unlinked temporary file for a large one), so planning a million
+/// photos costs a few bytes of memory per photo, not a path's worth.
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// Photos to process, in order; `Some(error)` marks one that fails without being read
-    /// (its output exists and `--on-exists fail` was given).
-    pub jobs: Vec<(Job, Option<ItemError>)>,
-    /// Outputs left alone because they exist (`--on-exists skip`): `(input, output)`. A photo
-    /// all of whose outputs exist is not processed at all.
-    pub skipped: Vec<(PathBuf, PathBuf)>,
+    pub(crate) jobs: Spool<Job>,
+    /// Photos that fail without being read, by job id: a FIFO, a folder that cannot be
+    /// listed, a header that cannot be read for `{width}`, an output that exists under
+    /// `--on-exists fail`.
+    pub(crate) refusals: BTreeMap<usize, ItemError>,
+    pub(crate) skipped: Spool<(PathBuf, PathBuf)>,
+    pub(crate) skipped_photos: usize,
+}
+
+impl Plan {
+    /// How many photos are to be processed (refused ones included, skipped ones not).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// Whether there is no photo to process.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
+    /// The photos to process, in order, each with the reason it fails unread, if it does.
+    pub fn jobs(&self) -> impl Iterator<Item = (Job, Option<&ItemError>)> + '_ {
+        self.jobs.iter().map(|job| {
+            let refusal = self.refusals.get(&job.id);
+            (job, refusal)
+        })
+    }
+
+    /// Outputs left alone because they exist (`--on-exists skip`): `(input, output)`, in
+    /// order.
+    #[must_use]
+    pub fn skipped(&self) -> &Spool<(PathBuf, PathBuf)> {
+        &self.skipped
+    }
+
+    /// Photos all of whose outputs exist and are skipped: they are not processed at all.
+    #[must_use]
+    pub fn skipped_photos(&self) -> usize {
+        self.skipped_photos
+    }
 }
 
 /// Sends every planned job into the pipeline, in order, then drops `tx`: the first close of the
 /// drain. Once `cancel` is tripped the remaining jobs go through as cancelled failures (cheap, and
 /// every photo is still accounted for by name in the report).
-pub fn feed(jobs: Vec<(Job, Option<ItemError>)>, cancel: &CancelToken, tx: Sender<Item>) {
-    for (job, refusal) in jobs {
+pub fn feed(
+    jobs: &Spool<Job>,
+    mut refusals: BTreeMap<usize, ItemError>,
+    cancel: &CancelToken,
+    tx: Sender<Item>,
+) {
+    for job in jobs {
         let job = Arc::new(job);
-        let refusal = refusal.or_else(|| cancel.is_cancelled().then_some(ItemError::Cancelled));
+        let refusal = refusals
+            .remove(&job.id)
+            .or_else(|| cancel.is_cancelled().then_some(ItemError::Cancelled));
         let item = match refusal {
             Some(error) => Item::Failed(Failure {
                 outputs: (0..job.outputs.len()).collect(),
@@ -75,82 +122,25 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
                 .map_err(|e| Error::Invalid(format!("variant name {e}")))?;
         }
     }
-    let include = globs(&config.select.include)?;
-    let exclude = globs(&config.select.exclude)?;
-    let output_canon = resolve(&config.output_dir);
+    let (found, inputs) = find(config)?;
     let labels = folder_labels(&config.inputs, config.in_place);
-    // (file, path relative to its input, the folder the relative path starts from, the folder
-    // below the output its tree is mirrored into)
-    let mut found: Vec<(PathBuf, PathBuf, PathBuf, PathBuf)> = Vec::new();
-    // Entries that fail without being read (a FIFO, a dangling link, a folder that cannot be
-    // listed), by path; `true` when they are folders, which no name pattern selects away.
-    let mut refused: HashMap<PathBuf, (ItemError, bool)> = HashMap::new();
-    for (input, label) in config.inputs.iter().zip(labels) {
-        let meta = fs::metadata(input).map_err(|source| Error::Input {
-            path: input.clone(),
-            source,
-        })?;
-        if meta.is_dir() {
-            let canon = fs::canonicalize(input).ok();
-            if let (Some(inp), Some(out), false) = (&canon, &output_canon, config.in_place) {
-                if out.starts_with(inp) {
-                    return Err(Error::OutputInsideInput {
-                        input: input.clone(),
-                        output: config.output_dir.clone(),
-                    });
-                }
-            }
-            // The input folder itself must be listable; below it, a folder that is not fails
-            // alone and the walk goes on.
-            fs::read_dir(input).map_err(|source| Error::Input {
-                path: input.clone(),
-                source,
-            })?;
-            let mut walk = Walk {
-                recursive: config.select.recursive,
-                found: Vec::new(),
-                refused: Vec::new(),
-            };
-            walk.dir(input, Path::new(""));
-            for (src, rel, error, is_folder) in walk.refused {
-                refused.insert(src.clone(), (error, is_folder));
-                walk.found.push((src, rel));
-            }
-            walk.found.sort();
-            found.extend(
-                walk.found
-                    .into_iter()
-                    .map(|(src, rel)| (src, rel, input.clone(), label.clone())),
-            );
-        } else {
-            // A file named explicitly is always attempted, whatever its extension, but only a
-            // regular file is read: a FIFO or a device would block or never end.
-            let name = input.file_name().map(PathBuf::from).unwrap_or_default();
-            let parent = input.parent().map(Path::to_path_buf).unwrap_or_default();
-            if let Some(kind) = not_a_file(&meta.file_type()) {
-                refused.insert(input.clone(), (ItemError::NotAFile(kind.into()), false));
-            }
-            found.push((input.clone(), name, parent, PathBuf::new()));
-        }
-    }
-    found.retain(|(src, rel, _, _)| match refused.get(src) {
-        // A folder that cannot be listed is reported whatever the patterns, by one shard.
-        Some((_, true)) => config.select.shard.is_none_or(|s| in_shard(rel, s)),
-        _ => selected(rel, &config.select, include.as_ref(), exclude.as_ref()),
-    });
-
-    let inputs: HashMap<PathBuf, PathBuf> = found
-        .iter()
-        .filter_map(|(src, _, _, _)| Some((fs::canonicalize(src).ok()?, src.clone())))
-        .collect();
     let names: Vec<&str> = variants.iter().map(|v| config.variant_name(v)).collect();
     let sized = names
         .iter()
         .any(|n| n.contains("{width}") || n.contains("{height}"));
     let mut plan = Plan::default();
-    let mut by_output: HashMap<PathBuf, PathBuf> = HashMap::new();
-    for (src, rel, base, label) in found {
-        let (upright, mut refusal) = if let Some((error, _)) = refused.remove(&src) {
+    let mut jobs = SpoolWriter::new();
+    let mut skipped = SpoolWriter::new();
+    // The hash of every output a photo claims; two photos claiming one is checked at the end.
+    let mut claimed: Vec<u64> = Vec::with_capacity(found.len() * variants.len());
+    for Found {
+        src,
+        rel,
+        input,
+        refusal,
+    } in &found
+    {
+        let (upright, mut refusal) = if let Some((error, _)) = refusal {
             (None, Some(error))
         } else if sized {
             match upright_size(&src) {
@@ -161,9 +151,9 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             (None, None)
         };
         let root = if config.in_place {
-            base
+            base_of(&config.inputs[input])
         } else {
-            config.output_dir.join(label)
+            config.output_dir.join(&labels[input])
         };
         let mut outputs: Vec<Output> = Vec::new();
         for (index, (variant, name)) in variants.iter().zip(&names).enumerate() {
@@ -211,13 +201,7 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
         for output in outputs {
             let dst = &output.dst;
             if refusal.is_none() {
-                if let Some(first) = by_output.insert(dst.clone(), src.clone()) {
-                    return Err(Error::OutputCollision {
-                        first,
-                        second: src,
-                        output: dst.clone(),
-                    });
-                }
+                claimed.push(path_hash(dst));
             }
             let exists = dst.exists();
             let dst_canon = if exists {
@@ -232,12 +216,14 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
                     output: config.output_dir.clone(),
                 });
             }
-            if let Some(other) = dst_canon.as_ref().and_then(|c| inputs.get(c)) {
-                if !replaces_itself {
-                    return Err(Error::OutputOverwritesInput {
-                        first: src,
-                        output: other.clone(),
-                    });
+            if let Some(canon) = dst_canon.as_ref().filter(|_| !replaces_itself) {
+                if inputs.binary_search(&path_hash(canon)).is_ok() {
+                    if let Some(other) = input_at(&found, canon) {
+                        return Err(Error::OutputOverwritesInput {
+                            first: src,
+                            output: other,
+                        });
+                    }
                 }
             }
             // In place, the input itself at the output's path is not an "existing output".
@@ -247,7 +233,7 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
                 // one (the photo is processed, and its write fails with the reason). Each
                 // output is resumed on its own.
                 OnExists::Skip if exists && dst.is_file() && refusal.is_none() => {
-                    plan.skipped.push((src.clone(), output.dst));
+                    skipped.push(&(src.clone(), output.dst));
                     continue;
                 }
                 OnExists::Fail if exists => {
@@ -258,9 +244,10 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             kept.push(output);
         }
         if kept.is_empty() {
+            plan.skipped_photos += 1;
             continue; // every output exists and is skipped
         }
-        let id = plan.jobs.len();
+        let id = jobs.len();
         // Taken before any stage reads the file, which may move its access time.
         let times = config
             .output
@@ -268,17 +255,70 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             .then(|| fs::metadata(&src).ok())
             .flatten()
             .and_then(|m| Some((m.accessed().ok()?, m.modified().ok()?)));
-        plan.jobs.push((
-            Job {
-                id,
-                src,
-                outputs: kept,
-                times,
-            },
-            refusal,
-        ));
+        if let Some(error) = refusal {
+            plan.refusals.insert(id, error);
+        }
+        jobs.push(&Job {
+            id,
+            src,
+            outputs: kept,
+            times,
+        });
+    }
+    plan.jobs = jobs.finish();
+    plan.skipped = skipped.finish();
+    claimed.sort_unstable();
+    if claimed.windows(2).any(|w| w[0] == w[1]) {
+        collision(&plan, &claimed)?;
     }
     Ok(plan)
+}
+
+/// The folder an input's relative paths start from: the folder itself, or a file's parent.
+fn base_of(input: &Path) -> PathBuf {
+    if input.is_dir() {
+        input.to_path_buf()
+    } else {
+        input.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
+/// Refuses the first output two photos claim, if the hashes that came out twice are two paths
+/// and not a hash collision.
+fn collision(plan: &Plan, claimed: &[u64]) -> Result<(), Error> {
+    let twice: HashSet<u64> = claimed
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    let mut claims: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let planned = plan
+        .jobs()
+        .filter(|(_, refusal)| refusal.is_none())
+        .flat_map(|(job, _)| {
+            let src = job.src;
+            job.outputs.into_iter().map(move |o| (src.clone(), o.dst))
+        });
+    for (src, dst) in planned.chain(plan.skipped.iter()) {
+        if !twice.contains(&path_hash(&dst)) {
+            continue;
+        }
+        // Any output claimed twice is a collision, even by one path: a folder given twice.
+        if let Some(first) = claims.get(&dst) {
+            let (first, second) = if *first <= src {
+                (first.clone(), src)
+            } else {
+                (src, first.clone())
+            };
+            return Err(Error::OutputCollision {
+                first,
+                second,
+                output: dst,
+            });
+        }
+        claims.insert(dst, src);
+    }
+    Ok(())
 }
 
 /// The folder below the output that each input's tree is mirrored into: none (the output
@@ -368,7 +408,7 @@ fn kind_name(kind: ImageKind) -> &'static str {
 
 /// `path` made absolute with symbolic links resolved, even when its last parts do not exist yet
 /// (an output folder about to be created).
-fn resolve(path: &Path) -> Option<PathBuf> {
+pub(super) fn resolve(path: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(path).ok()?;
     let mut existing = absolute.as_path();
     let mut rest = Vec::new();
@@ -413,7 +453,7 @@ fn is_heif(mut file: &fs::File) -> bool {
     file.rewind().is_ok() && heif
 }
 
-fn globs(patterns: &[String]) -> Result<Option<GlobSet>, Error> {
+pub(super) fn globs(patterns: &[String]) -> Result<Option<GlobSet>, Error> {
     if patterns.is_empty() {
         return Ok(None);
     }
@@ -431,7 +471,7 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, Error> {
 }
 
 /// Whether the file at `rel` (relative to its input) passes the globs and belongs to the shard.
-fn selected(
+pub(super) fn selected(
     rel: &Path,
     select: &Selection,
     include: Option<&GlobSet>,
@@ -457,136 +497,9 @@ pub fn in_shard(rel: &Path, shard: Shard) -> bool {
     super::fnv1a(&bytes) % u64::from(shard.count) == u64::from(shard.index - 1)
 }
 
-/// Whether a file found in a folder is taken as a photo (by extension; hidden files are not).
-fn is_photo_name(name: &str) -> bool {
-    !name.starts_with('.')
-        && Path::new(name)
-            .extension()
-            .and_then(|e| ImageKind::from_extension(&e.to_string_lossy()))
-            .is_some_and(ImageKind::readable)
-}
-
-/// What a directory entry is when it is not a regular file, in words; `None` for a file.
-fn not_a_file(t: &fs::FileType) -> Option<&'static str> {
-    use std::os::unix::fs::FileTypeExt as _;
-    if t.is_file() {
-        None
-    } else if t.is_fifo() {
-        Some("a FIFO (named pipe), not a file")
-    } else if t.is_socket() {
-        Some("a socket, not a file")
-    } else if t.is_block_device() || t.is_char_device() {
-        Some("a device, not a file")
-    } else if t.is_dir() {
-        Some("a folder")
-    } else {
-        Some("not a regular file")
-    }
-}
-
-/// A folder walk: what it found, and what it could not take.
-struct Walk {
-    /// Whether to descend into subfolders.
-    recursive: bool,
-    /// `(path, path relative to the input folder)` of every photo.
-    found: Vec<(PathBuf, PathBuf)>,
-    /// Entries that fail without being read: `(path, relative path, why, is a folder)`.
-    refused: Vec<(PathBuf, PathBuf, ItemError, bool)>,
-}
-
-impl Walk {
-    /// Walks `dir` (at `rel` below the input folder). Hidden entries are skipped; symbolic links
-    /// to folders are not followed, so loops are harmless. A folder that cannot be listed, and a
-    /// photo name that is not a readable file (a FIFO, a device, a link to nothing or a link
-    /// loop), is refused by path with its reason; the walk goes on.
-    fn dir(&mut self, dir: &Path, rel: &Path) {
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => return self.refuse_folder(dir, rel, &e),
-        };
-        for entry in entries {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => return self.refuse_folder(dir, rel, &e),
-            };
-            let name = entry.file_name();
-            let name_str = name.to_string_lossy();
-            if name_str.starts_with('.') {
-                continue;
-            }
-            let path = entry.path();
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
-            if file_type.is_dir() {
-                if self.recursive {
-                    self.dir(&path, &rel.join(&name));
-                }
-                continue;
-            }
-            if !is_photo_name(&name_str) {
-                continue;
-            }
-            // A link is taken for what it points to.
-            let target = if file_type.is_symlink() {
-                fs::metadata(&path).map(|m| m.file_type())
-            } else {
-                Ok(file_type)
-            };
-            let why = match target {
-                Ok(t) if t.is_file() => {
-                    self.found.push((path, rel.join(&name)));
-                    continue;
-                }
-                Ok(t) if t.is_dir() => continue, // a link to a folder: not followed
-                Ok(t) => not_a_file(&t).unwrap_or("not a regular file").to_string(),
-                Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                    "a symbolic link loop".to_string()
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    "a symbolic link to a missing file".to_string()
-                }
-                Err(e) => crate::error::one_line(&e.to_string()),
-            };
-            self.refused
-                .push((path, rel.join(&name), ItemError::NotAFile(why), false));
-        }
-    }
-
-    fn refuse_folder(&mut self, dir: &Path, rel: &Path, e: &std::io::Error) {
-        let error = ItemError::Folder(crate::error::one_line(&e.to_string()));
-        self.refused
-            .push((dir.to_path_buf(), rel.to_path_buf(), error, true));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_folder_that_cannot_be_listed_is_refused_and_the_walk_goes_on() {
-        // As root every folder is readable, so a folder that vanished stands for one that
-        // cannot be listed: read_dir fails the same way.
-        let mut walk = Walk {
-            recursive: true,
-            found: Vec::new(),
-            refused: Vec::new(),
-        };
-        walk.dir(Path::new("/nonexistent/fanlight/folder"), Path::new("sub"));
-        assert!(walk.found.is_empty());
-        let [(path, rel, error, true)] = &walk.refused[..] else {
-            panic!("one refused folder: {:?}", walk.refused);
-        };
-        assert_eq!(
-            (path.as_path(), rel.as_path()),
-            (Path::new("/nonexistent/fanlight/folder"), Path::new("sub"))
-        );
-        assert!(
-            error.to_string().starts_with("cannot list this folder"),
-            "{error}"
-        );
-    }
 
     #[test]
     fn shards_split_every_path_exactly_once() {
@@ -637,6 +550,7 @@ mod tests {
 
     #[test]
     fn only_visible_photo_names_are_taken_from_folders() {
+        use super::super::walk::is_photo_name;
         assert!(is_photo_name("a.JPG"));
         assert!(is_photo_name("a.png"));
         assert!(!is_photo_name(".a.jpg"));

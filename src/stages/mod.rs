@@ -7,6 +7,7 @@ pub mod load;
 pub mod mark_text;
 pub mod naming;
 pub mod resize;
+mod walk;
 pub mod watermark;
 pub mod write;
 

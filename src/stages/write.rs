@@ -285,22 +285,41 @@ const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60)
 /// several machines) and a second run started on the same folder may be writing there at that
 /// moment. A symbolic link at a temporary name is never a run's work (temporaries are created
 /// as new files, never through a link) and is removed, the link and not what it points to.
-pub fn remove_stale_temps<'a>(dsts: impl IntoIterator<Item = &'a Path>) -> usize {
-    let mut by_folder: HashMap<&Path, HashSet<String>> = HashMap::new();
+///
+/// The outputs' names are gathered [`STALE_BATCH`] at a time and the folders of each batch
+/// listed once, so a million outputs never sit in memory at once.
+pub fn remove_stale_temps(dsts: impl IntoIterator<Item = PathBuf>) -> usize {
+    let mut by_folder: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    let mut held = 0;
+    let mut removed = 0;
     for dst in dsts {
         if let (Some(parent), Some(name)) = (dst.parent(), dst.file_name()) {
-            by_folder
-                .entry(parent)
-                .or_default()
-                .insert(temp_key(&name.to_string_lossy()).into_owned());
+            let key = temp_key(&name.to_string_lossy()).into_owned();
+            held += usize::from(
+                by_folder
+                    .entry(parent.to_path_buf())
+                    .or_default()
+                    .insert(key),
+            );
+        }
+        if held >= STALE_BATCH {
+            removed += remove_stale_in(std::mem::take(&mut by_folder));
+            held = 0;
         }
     }
+    removed + remove_stale_in(by_folder)
+}
+
+/// Output names gathered before their folders are listed for stale temporaries.
+const STALE_BATCH: usize = 1 << 16;
+
+fn remove_stale_in(by_folder: HashMap<PathBuf, HashSet<String>>) -> usize {
     let mut removed = 0;
     for (folder, names) in by_folder {
         let Ok(entries) = fs::read_dir(if folder.as_os_str().is_empty() {
             Path::new(".")
         } else {
-            folder
+            &folder
         }) else {
             continue;
         };
@@ -397,7 +416,7 @@ mod tests {
         let link = d.join(format!(".a.jpg.{host}-{me}-00000006{TEMP_SUFFIX}"));
         std::os::unix::fs::symlink(&outside, &link).unwrap();
 
-        assert_eq!(remove_stale_temps([mine.as_path()]), 3);
+        assert_eq!(remove_stale_temps([mine.clone()]), 3);
         assert!(!dead_here.exists(), "a dead local run's leftover goes");
         assert!(
             !old_elsewhere.exists(),
@@ -448,7 +467,7 @@ mod tests {
             name.starts_with(&format!(".a.jpg.{host}-{pid}-")) && name.ends_with(TEMP_SUFFIX),
             "{name}"
         );
-        assert_eq!(remove_stale_temps([short.as_path(), long.as_path()]), 2);
+        assert_eq!(remove_stale_temps([short.clone(), long.clone()]), 2);
         assert!(
             leftovers[2].exists(),
             "only this run's outputs' temporaries"
