@@ -422,3 +422,77 @@ fn grey_photos_with_a_grey_profile_are_converted_by_to_srgb_and_for_webp() {
         }
     }
 }
+
+#[test]
+fn a_colour_change_converts_through_the_profile_first_instead_of_dropping_it() {
+    use image::ImageEncoder as _;
+    let tmp = tempdir();
+    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
+    // A P3 photo made grey: the grey must be that of the sRGB colours, as with --to-srgb.
+    let img = image::RgbImage::from_fn(32, 16, |x, _| {
+        if x < 16 {
+            image::Rgb([200, 100, 100])
+        } else {
+            image::Rgb([40, 180, 90])
+        }
+    });
+    let file = std::fs::File::create(tmp.path().join("in/p3.png")).unwrap();
+    let mut enc = image::codecs::png::PngEncoder::new(file);
+    enc.set_icc_profile(p3_profile()).unwrap();
+    enc.write_image(img.as_raw(), 32, 16, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let grey = |out: &str, args: &[&str]| {
+        let mut all = vec!["convert", "in", "-o", out, "--filter", "grayscale"];
+        all.extend_from_slice(args);
+        let o = fanlight(&all, tmp.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+        let path = tmp.path().join(out).join("p3.png");
+        assert_eq!(
+            profile_of(&path),
+            None,
+            "{out}: no RGB profile on grey pixels"
+        );
+        image::open(&path).unwrap().to_luma8()
+    };
+    let plain = grey("plain", &[]);
+    assert_eq!(plain, grey("srgb", &["--to-srgb"]), "converted, then grey");
+    let naive = image::imageops::grayscale(&img);
+    assert_ne!(plain, naive, "the P3 values were not taken for sRGB ones");
+
+    // A grey photo with a grey profile given a red watermark: its grey becomes sRGB grey first.
+    let levels = 64u8;
+    let mut enc = jpeg_encoder::Encoder::new_file(tmp.path().join("in/p3.png"), 100).unwrap();
+    enc.add_icc_profile(&linear_grey_profile()).unwrap();
+    enc.encode(
+        &vec![levels; 64 * 64],
+        64,
+        64,
+        jpeg_encoder::ColorType::Luma,
+    )
+    .unwrap();
+    std::fs::rename(tmp.path().join("in/p3.png"), tmp.path().join("in/g.jpg")).unwrap();
+    let args = [
+        "convert",
+        "in",
+        "-o",
+        "mark",
+        "--watermark",
+        "x",
+        "--color",
+        "red",
+        "--font-size",
+        "8",
+    ];
+    let o = fanlight(&args, tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    let path = tmp.path().join("mark/g.jpg");
+    assert_eq!(profile_of(&path), None, "no grey profile on colour pixels");
+    let px = image::open(&path).unwrap().to_rgb8().get_pixel(4, 4).0;
+    let want = srgb_of_linear(levels);
+    assert!(
+        px.iter().all(|&c| (f64::from(c) - want).abs() <= 3.0),
+        "level {levels} became {px:?}, sRGB says {want:.0}"
+    );
+}

@@ -272,18 +272,20 @@ pub(crate) fn decode_by_image(
         Some(Ok(transform)) => no_panic(|| tiff_cmyk(bytes, &transform))?.ok_or(None),
         other => Err(other),
     };
-    let (mut image, converted) = match through_profile {
+    let (mut image, used) = match through_profile {
         Ok(image) => (image, true),
         Err(unusable) => {
+            let warned = matches!(unusable, Some(Err(_)));
             if let Some(Err(why)) = unusable {
                 warning.get_or_insert(super::colour::unusable_cmyk_profile(&why));
             }
             let image = no_panic(|| DynamicImage::from_decoder(decoder).map_err(decode_error))?;
-            (image, false)
+            (image, warned)
         }
     };
-    // Converted to sRGB through it, the CMYK profile no longer applies.
-    let icc = icc.filter(|_| !converted);
+    // Converted to sRGB through it, the CMYK profile no longer applies; one that could not be
+    // used was already named in a warning.
+    let icc = icc.filter(|_| !used);
     if kind == ImageKind::Gif {
         // GIF decodes to RGBA; a frame without transparent pixels is written without alpha.
         image = drop_opaque_alpha(image);

@@ -58,6 +58,7 @@ pub fn decode(
     // A CMYK photo's inks are converted to sRGB through its profile, which then no longer
     // applies; without a usable one, the decoder's naive conversion stands.
     let mut cmyk = None;
+    let mut unusable = false;
     if let Some(profile) = icc
         .as_deref()
         .filter(|p| header.components.len() == 4 && is_cmyk(p))
@@ -69,8 +70,14 @@ pub fn decode(
                     inverted: super::sniff::jpeg_has_adobe_segment(bytes),
                 });
             }
-            Err(why) => warning = Some(super::colour::unusable_cmyk_profile(&why)),
+            Err(why) => {
+                warning = Some(super::colour::unusable_cmyk_profile(&why));
+                unusable = true;
+            }
         }
+    }
+    if unusable {
+        icc = None; // the warning says it was not used; it does not describe RGB pixels
     }
     if !trailer.is_empty() && super::jpeg_end::is_motion_photo(xmp.as_deref(), trailer) {
         warning = Some(format!(

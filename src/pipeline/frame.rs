@@ -133,6 +133,15 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// Adds a warning found by `stage`, after any the frame already carries (one line, the
+    /// first finder's stage).
+    pub fn warn(&mut self, stage: StageName, message: String) {
+        self.warning = Some(match self.warning.take() {
+            None => (stage, message),
+            Some((first, earlier)) => (first, format!("{earlier}; {message}")),
+        });
+    }
+
     /// A frame for `job`, not yet loaded.
     #[must_use]
     pub fn new(job: Arc<Job>) -> Self {

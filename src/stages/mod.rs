@@ -11,6 +11,30 @@ mod walk;
 pub mod watermark;
 pub mod write;
 
+/// Converts `img` to sRGB through the frame's ICC profile and drops the profile, before `stage`
+/// changes the pixels' colour model (`why`: grey made colour, colour made grey), after which
+/// the profile would no longer describe them and viewers would show the pixels as sRGB anyway.
+/// A profile that cannot be used is dropped with a warning, so no colour shift is silent.
+fn profile_to_srgb(
+    frame: &mut crate::pipeline::Frame,
+    img: &mut crate::ops::raster::Raster,
+    stage: crate::stage_name::StageName,
+    why: &str,
+) {
+    let Some(icc) = frame.meta.icc.take() else {
+        return;
+    };
+    let reason = match crate::ops::colour::to_srgb(img, &icc) {
+        Ok(true) => return,
+        Ok(false) => "it does not describe these pixels".to_string(),
+        Err(e) => e.to_string(),
+    };
+    frame.warn(
+        stage,
+        format!("its ICC profile was left out before {why}, so its colours may shift: {reason}"),
+    );
+}
+
 /// FNV-1a, 64 bits: a hash that is the same on every machine and in every run, for shard
 /// assignment and shortened temporary names.
 fn fnv1a(bytes: &[u8]) -> u64 {

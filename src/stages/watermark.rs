@@ -429,6 +429,8 @@ impl Stage for Watermark {
         let grey_text = p.text.is_none() || (c[0] == c[1] && c[1] == c[2]);
         let grey_image = p.image.as_ref().is_none_or(|i| i.grey);
         if img.layout == Layout::Gray && !(grey_text && grey_image) {
+            // A grey profile would not describe the colour pixels: grey goes to sRGB grey first.
+            super::profile_to_srgb(&mut frame, &mut img, Self::NAME, "a colour watermark");
             img = img.to_color();
         }
         for (piece, x, y) in at {

@@ -63,7 +63,17 @@ impl Stage for Write {
                 crate::ops::colour::to_srgb(&mut img, &icc)?;
             }
         }
-        meta.icc = meta.icc.filter(|icc| icc_fits(icc, img.layout));
+        if let Some(icc) = meta.icc.take_if(|icc| !icc_fits(icc, img.layout)) {
+            let space = String::from_utf8_lossy(icc.get(16..20).unwrap_or(b"????")).into_owned();
+            frame.warn(
+                Self::NAME,
+                format!(
+                    "its ICC profile (colour space '{}') does not describe the {} pixels written, so it was left out",
+                    space.trim(),
+                    if img.layout == Layout::Gray { "grey" } else { "colour" },
+                ),
+            );
+        }
         let bytes = encode(&img, kind, &output.encoding(), &meta)?;
         let keep = Keep::of(&frame.job, &target.dst);
         write_with(&target.dst, &bytes, &keep, self.fault.as_ref())?;
