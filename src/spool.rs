@@ -245,6 +245,9 @@ pub struct SpoolWriter<T> {
     file: Option<(File, u64)>,
     /// The file as it was when a write failed, kept for the records it holds.
     kept: Option<(File, u64)>,
+    /// Whether a temporary file was asked for (once: without a temporary folder the records
+    /// stay in memory).
+    spilled: bool,
     len: usize,
     scratch: Vec<u8>,
     _of: PhantomData<fn() -> T>,
@@ -267,6 +270,7 @@ impl<T: Record> SpoolWriter<T> {
             mem: Vec::new(),
             file: None,
             kept: None,
+            spilled: false,
             len: 0,
             scratch: Vec::new(),
             _of: PhantomData,
@@ -288,8 +292,8 @@ impl<T: Record> SpoolWriter<T> {
         self.scratch[..4].copy_from_slice(&body.to_le_bytes());
         self.mem.extend_from_slice(&self.scratch);
         self.len += 1;
-        if self.file.is_none() && self.kept.is_none() && self.mem.len() >= SPILL_AT {
-            // Without a temporary folder the records stay in memory.
+        if !self.spilled && self.mem.len() >= SPILL_AT {
+            self.spilled = true;
             self.file = anonymous_file().ok().map(|file| (file, 0));
         }
         if self.mem.len() >= WRITE_CHUNK {
@@ -518,6 +522,7 @@ mod tests {
         std::fs::write(dir.path().join("f"), b"").unwrap();
         let mut writer = SpoolWriter::new();
         writer.file = Some((File::open(dir.path().join("f")).unwrap(), 0));
+        writer.spilled = true;
         let items: Vec<u64> = (0..100_000).collect();
         for i in &items {
             writer.push(i);
