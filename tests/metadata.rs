@@ -238,24 +238,27 @@ fn rgb_profile(colorants: [[f64; 3]; 3], curve: Vec<u8>) -> Vec<u8> {
     icc
 }
 
-#[test]
-fn to_srgb_converts_a_wide_gamut_photo_and_embeds_no_profile() {
+/// Writes `in/p3.png` below `root`, 32x16 and tagged as P3: the left half a muted red, the
+/// right half `right`; returns its pixels.
+fn p3_png(root: &std::path::Path, right: [u8; 3]) -> image::RgbImage {
     use image::ImageEncoder as _;
-    let tmp = tempdir();
-    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
-    // Left half a muted red, right half mid grey, tagged as P3.
+    std::fs::create_dir_all(root.join("in")).unwrap();
     let img = image::RgbImage::from_fn(32, 16, |x, _| {
-        if x < 16 {
-            image::Rgb([200, 100, 100])
-        } else {
-            image::Rgb([128, 128, 128])
-        }
+        image::Rgb(if x < 16 { [200, 100, 100] } else { right })
     });
-    let file = std::fs::File::create(tmp.path().join("in/p3.png")).unwrap();
+    let file = std::fs::File::create(root.join("in/p3.png")).unwrap();
     let mut enc = image::codecs::png::PngEncoder::new(file);
     enc.set_icc_profile(p3_profile()).unwrap();
     enc.write_image(img.as_raw(), 32, 16, image::ExtendedColorType::Rgb8)
         .unwrap();
+    img
+}
+
+#[test]
+fn to_srgb_converts_a_wide_gamut_photo_and_embeds_no_profile() {
+    let tmp = tempdir();
+    // Left half a muted red, right half mid grey, tagged as P3.
+    let img = p3_png(tmp.path(), [128, 128, 128]);
 
     convert(tmp.path(), "kept", &[]);
     let kept = tmp.path().join("kept/p3.png");
@@ -425,22 +428,9 @@ fn grey_photos_with_a_grey_profile_are_converted_by_to_srgb_and_for_webp() {
 
 #[test]
 fn a_colour_change_converts_through_the_profile_first_instead_of_dropping_it() {
-    use image::ImageEncoder as _;
     let tmp = tempdir();
-    std::fs::create_dir_all(tmp.path().join("in")).unwrap();
     // A P3 photo made grey: the grey must be that of the sRGB colours, as with --to-srgb.
-    let img = image::RgbImage::from_fn(32, 16, |x, _| {
-        if x < 16 {
-            image::Rgb([200, 100, 100])
-        } else {
-            image::Rgb([40, 180, 90])
-        }
-    });
-    let file = std::fs::File::create(tmp.path().join("in/p3.png")).unwrap();
-    let mut enc = image::codecs::png::PngEncoder::new(file);
-    enc.set_icc_profile(p3_profile()).unwrap();
-    enc.write_image(img.as_raw(), 32, 16, image::ExtendedColorType::Rgb8)
-        .unwrap();
+    let img = p3_png(tmp.path(), [40, 180, 90]);
     let grey = |out: &str, args: &[&str]| {
         let mut all = vec!["convert", "in", "-o", out, "--filter", "grayscale"];
         all.extend_from_slice(args);
