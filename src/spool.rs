@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+/// How many bytes a reader reads from a spool's file at a time.
+const READ_CHUNK: usize = 64 << 10;
+
 /// Bytes kept in memory before the records spill to a temporary file.
 const SPILL_AT: usize = 256 << 10;
 
@@ -37,17 +40,15 @@ struct Store {
 }
 
 impl Store {
-    /// The bytes from `offset` on, at least `want` of them when there are, reading whole
-    /// chunks of the file; empty at the end.
+    /// The bytes from `offset` on, `want` of them when there are (up to the end of the file's
+    /// part); empty at the end.
     fn read(&self, offset: u64, want: usize) -> Vec<u8> {
         if offset >= self.len {
             let start = usize::try_from(offset - self.len).unwrap_or(usize::MAX);
-            let end = start
-                .saturating_add(want.max(64 << 10))
-                .min(self.tail.len());
+            let end = start.saturating_add(want).min(self.tail.len());
             return self.tail.get(start..end).unwrap_or_default().to_vec();
         }
-        let n = (want.max(64 << 10) as u64).min(self.len - offset) as usize;
+        let n = (want as u64).min(self.len - offset) as usize;
         let mut bytes = vec![0; n];
         if let Some(file) = &self.file {
             file.read_exact_at(&mut bytes, offset)
@@ -143,7 +144,8 @@ impl<T: Record> Spool<T> {
     /// starts.
     #[must_use]
     pub fn get_at(&self, offset: u64) -> Option<(T, u64)> {
-        let head = self.store.read(offset, 4);
+        // Most records are short: one read of a few hundred bytes usually holds one whole.
+        let head = self.store.read(offset, 512);
         let len = u32::from_le_bytes(head.get(..4)?.try_into().ok()?) as usize;
         let bytes = if head.len() >= 4 + len {
             head
@@ -210,7 +212,7 @@ impl<T: Record> Iterator for Iter<T> {
             // Keep what is left of the last chunk and read the next one after it.
             self.buf.drain(..self.pos);
             self.pos = 0;
-            let more = self.store.read(self.offset, 0);
+            let more = self.store.read(self.offset, READ_CHUNK);
             if more.is_empty() {
                 return None;
             }
