@@ -124,6 +124,8 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
     }
     let (found, inputs) = find(config)?;
     let labels = folder_labels(&config.inputs, config.in_place);
+    // Where each input's relative paths start (for --in-place), found once per input.
+    let bases: Vec<PathBuf> = config.inputs.iter().map(|i| base_of(i)).collect();
     let names: Vec<&str> = variants.iter().map(|v| config.variant_name(v)).collect();
     let sized = names
         .iter()
@@ -151,7 +153,7 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
             (None, None)
         };
         let root = if config.in_place {
-            base_of(&config.inputs[input])
+            bases[input].clone()
         } else {
             config.output_dir.join(&labels[input])
         };
