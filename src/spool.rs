@@ -129,15 +129,16 @@ impl<T: Record> Spool<T> {
     /// lookups by position in a large spool.
     #[must_use]
     pub fn offsets(&self) -> Vec<u64> {
-        let mut offsets = Vec::with_capacity(self.len);
+        self.with_offsets().map(|(offset, _)| offset).collect()
+    }
+
+    /// The records in order, each with where it starts (see [`Spool::get_at`]).
+    pub fn with_offsets(&self) -> impl Iterator<Item = (u64, T)> {
         let mut iter = self.iter();
-        for _ in 0..self.len {
-            offsets.push(iter.position());
-            if iter.next().is_none() {
-                break;
-            }
-        }
-        offsets
+        std::iter::from_fn(move || {
+            let offset = iter.position();
+            Some((offset, iter.next()?))
+        })
     }
 
     /// The record starting at `offset` (one of [`Spool::offsets`]), and where the next one

@@ -352,9 +352,7 @@ impl Serialize for TraceEvents<'_> {
         // written: looked up by position (16 bytes a photo while the trace is written).
         let inputs = &report.inputs.offsets();
         let mut first_output = vec![u64::MAX; inputs.len()];
-        let mut files = report.outputs.iter();
-        for offset in report.outputs.offsets() {
-            let Some(file) = files.next() else { break };
+        for (offset, file) in report.outputs.with_offsets() {
             if let Some(first) = first_output.get_mut(file.input) {
                 *first = (*first).min(offset);
             }
