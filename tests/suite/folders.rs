@@ -1,12 +1,10 @@
 //! Photo folders: mirrored trees, selection, resumable runs, dry runs, shards and name templates.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{Config, ItemError};
 use fanlight::{OnExists, Shard};
 

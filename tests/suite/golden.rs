@@ -1,19 +1,17 @@
 //! fanlight's own golden images: each case runs the library on a small photo and compares the
 //! decoded output with the truth image in `tests/golden/<case>.png`.
 //!
-//! `UPDATE_GOLDEN=1 cargo test --test golden` regenerates them (look at them before committing);
+//! `UPDATE_GOLDEN=1 cargo test --test suite golden::` regenerates them (look at them before committing);
 //! a failing case writes expected, actual and diff images to `target/golden-diff/<case>/`.
 //! Images are kept small (fit 128×128, the demo at its own 400×400) so the set stays well under
 //! 2 MB and the suite runs in seconds.
-
-mod common;
 
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::golden::{assert_matches_golden, diff_root, Tolerance, HIGHLIGHT, UPDATE_VAR};
 use fanlight::{Config, FilterSpec, Format, Gravity, ResizeSpec, WatermarkSpec};
 use image::{DynamicImage, ImageFormat, RgbaImage};

@@ -1,10 +1,8 @@
 //! Output bytes depend only on the photo and the options, never on worker counts or queue sizes.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{Config, Workers};
 
 fn j1_like(out: &std::path::Path, workers: usize, queue: Option<usize>) -> Config {

@@ -2,9 +2,7 @@
 //! one line each in `-h`, examples in `--help`, "did you mean" for options, values and preset
 //! keys, and errors pointing at the help of the command they are about.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Runs fanlight with an 80-column terminal width (the help is wrapped to `COLUMNS` when
 /// standard output is not a terminal).

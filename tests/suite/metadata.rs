@@ -1,10 +1,8 @@
 //! Colour profiles travel from input to output; EXIF does not (the orientation is already applied).
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{Config, Format};
 use image::ImageDecoder;
 

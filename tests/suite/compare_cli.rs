@@ -1,12 +1,10 @@
 //! Golden comparison for users: `fanlight::golden`'s folder and image comparison, diff images,
 //! update and JSON report, and the `fanlight compare` command that wraps them.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use fanlight::golden::{
     compare_dirs, compare_images, update, DirOptions, Tolerance, Verdict, HIGHLIGHT,
 };

@@ -1,11 +1,9 @@
 //! Resize modes: `--fit inside|cover|fill|contain|outside`, ImageMagick's suffixes (`100x100^`), `--gravity` for the crop and the padding,
 //! `--background`, and `--resize N` as the long edge. Photos are made in the tests.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use image::{Rgb, RgbImage, RgbaImage};
 
 /// 400×200: a red quarter on the left, green in the middle half, a blue quarter on the right.

@@ -4,12 +4,10 @@
 //! with `--keep-times` the times), two input folders never collide, and a filter that matches
 //! nothing is not a success.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Runs fanlight as an installed binary would run: without Cargo's variables.
 fn bare(args: &[&str], cwd: &Path) -> std::process::Output {

@@ -1,10 +1,8 @@
 //! Photos carrying an EXIF orientation come out upright, for all eight orientations.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::Config;
 
 /// `dir/o1.jpg` … `o8.jpg`: `upright` stored as a camera would for each EXIF orientation, tagged.

@@ -2,13 +2,11 @@
 //! time: a planted link never redirects a write, a live run's temporary files are left alone,
 //! and only a finished photo counts as done.
 
-mod common;
-
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{Config, OnExists};
 
 const WATCHDOG: Duration = Duration::from_secs(60);

@@ -1,8 +1,6 @@
 //! The command line end to end: real photos in, checked photos out, clear errors and exit codes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn converts_the_bundled_photos_within_the_box_as_jpeg() {

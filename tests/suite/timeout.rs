@@ -1,11 +1,9 @@
 //! `timeout`: a photo that takes too long fails with "timed out"; the batch goes on.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{Config, ItemError, RunContext, StageName};
 
 #[test]

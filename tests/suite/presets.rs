@@ -1,11 +1,9 @@
 //! Presets: `--preset NAME|FILE.toml` gives defaults, command-line options win, built-ins are
 //! listed by `fanlight presets`, and a bad preset is refused naming the file and the key.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use image::{ImageFormat, Rgba, RgbaImage};
 
 /// A folder `in/` holding one 800×600 PNG photo.

@@ -4,13 +4,11 @@
 //! already exists; a variant that fails fails alone; collisions refused before any work; a
 //! manifest that matches the files.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{
     Config, Fit, Format, OnExists, PoolSize, ResizeSpec, RunContext, StageName, Variant,
 };

@@ -1,8 +1,6 @@
 //! `fanlight report merge`: the reports of shards combine into one that counts every photo once.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn shard_reports_merge_into_one_counting_every_photo_and_failure() {

@@ -3,12 +3,10 @@
 //! for: the page is self-contained, names every stage, lists every failure with its name
 //! escaped, and stays under its size bound.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use fanlight::golden::{assert_matches_golden, diff_root, Tolerance};
 use fanlight::report::report_html;
 use serde_json::{json, Value};

@@ -1,11 +1,9 @@
 //! The JSON report and the Chrome trace are complete and consistent with the run.
 
-mod common;
-
 use std::collections::HashMap;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn run_with_documents(workers: &str) -> (tempfile::TempDir, Value, Value, String) {

@@ -2,11 +2,9 @@
 //! Every fixture in `tests/data/formats/` is decoded and compared with the reference decode
 //! committed beside it (libheif's heif-convert, ImageMagick; see the README there).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use fanlight::internals::decode::{decode, ImageKind};
 use fanlight::internals::raster::{Layout, Raster};
 use fanlight::ItemError;

@@ -1,11 +1,9 @@
 //! Hostile and odd files: each bad one is named with a plain reason and gets no output, the rest
 //! of the batch is written, and valid-but-odd files are processed normally.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{Config, ItemError};
 
 fn real_jpeg() -> Vec<u8> {
@@ -301,7 +299,7 @@ fn crc32(data: &[u8]) -> u32 {
 #[test]
 fn a_damaged_progressive_jpeg_that_panicked_the_decoder_fails_as_damaged_not_as_a_bug() {
     // Found by the `decode` fuzz target: an assert in zune-jpeg's AVX2 upsampler (lenient path).
-    let bytes = include_bytes!("data/fuzz-zune-upsampler-panic.jpg");
+    let bytes = include_bytes!("../data/fuzz-zune-upsampler-panic.jpg");
     for lenient in [false, true] {
         // Strictly it is damage a best effort might cover (the `--lenient` hint); with
         // `lenient` already on, the best effort failed too, so no hint.
@@ -321,8 +319,8 @@ fn a_damaged_progressive_jpeg_that_panicked_the_decoder_fails_as_damaged_not_as_
 fn arithmetic_coded_jpegs_decode_as_libjpeg_turbo_decodes_them() {
     // `cjpeg -arithmetic` (libjpeg-turbo 2.1.5) of a 64x48 picture; the reference is
     // `djpeg -ppm` of it (libjpeg-turbo 2.1.5), as PNG.
-    let arithmetic = include_bytes!("data/arithmetic.jpg");
-    let reference = image::load_from_memory(include_bytes!("data/arithmetic.ref.png"))
+    let arithmetic = include_bytes!("../data/arithmetic.jpg");
+    let reference = image::load_from_memory(include_bytes!("../data/arithmetic.ref.png"))
         .unwrap()
         .to_rgb8();
     let decoded = fanlight::internals::decode::decode(arithmetic, 4_000_000, false).unwrap();

@@ -5,14 +5,12 @@
 //! `FANLIGHT_STRESS_SEED` and `FANLIGHT_STRESS_RUNS` change the seed (printed on failure) and
 //! the number of runs.
 
-mod common;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::PoolSize;
 use fanlight::{CancelReason, Config, ItemError, Report, RunContext, StageName, Workers};
 

@@ -2,12 +2,10 @@
 //! exists decodes completely.
 #![cfg(unix)]
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn sigint_mid_batch_exits_130_leaving_only_complete_outputs() {

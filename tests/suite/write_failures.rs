@@ -2,13 +2,11 @@
 //! concerned, name its output and the reason, leave no temporary file, and the rest of the batch
 //! is written.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{Config, ItemError, RunContext, StageName};
 
 const WATCHDOG: Duration = Duration::from_secs(60);

@@ -1,14 +1,12 @@
 //! The pipeline's promises: every input ends exactly once, whatever the worker counts and queue
 //! sizes, and neither errors nor panics nor cancellation lose or duplicate an item or hang.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fanlight::{CancelReason, Config, ItemError, RunContext, StageName, Workers};
 
 const WATCHDOG: Duration = Duration::from_secs(60);

@@ -1,11 +1,9 @@
 //! Output formats and their encoder options: WebP lossy and lossless, WebP input, progressive
 //! JPEG, chroma subsampling, PNG levels, and AVIF behind its cargo feature.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// A folder `in/` holding one 96x64 JPEG (quality 95) and one 80x50 PNG.
 fn inputs(root: &Path) -> std::path::PathBuf {

@@ -1,11 +1,9 @@
 //! Where outputs go: `{width}`/`{height}` names known before any work, the input folder never
 //! written into without `--in-place`, and `--in-place` replacing inputs atomically.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 fn run(root: &Path, args: &[&str]) -> std::process::Output {
     fanlight(args, root)

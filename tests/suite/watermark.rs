@@ -1,12 +1,10 @@
 //! Watermarks: an image with its alpha, scaled to the photo; tiling; text sized relative to the
 //! photo; several lines; placeholders filled from the file name, the date and EXIF.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::common::*;
 use image::{Rgb, RgbImage, Rgba, RgbaImage};
 
 fn convert(dir: &Path, extra: &[&str]) -> std::process::Output {
