@@ -1,44 +1,22 @@
-//! Lanczos3 resampling through `fast_image_resize` (SIMD), with a reusable resizer per worker.
-
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions};
+//! Lanczos3 resampling through `fast_image_resize` (SIMD, in the `fanlight-resize` crate), with a
+//! reusable resizer per worker.
 
 use super::geometry::Geometry;
 use super::raster::{Layout, Raster};
 
 /// A Lanczos3 resizer that keeps its scratch buffers between images.
+#[derive(Default)]
 pub struct Resizer {
-    inner: fast_image_resize::Resizer,
-    options: ResizeOptions,
-}
-
-impl Default for Resizer {
-    fn default() -> Self {
-        Resizer {
-            inner: fast_image_resize::Resizer::new(),
-            // RGBA is premultiplied by alpha while resampling, so transparent edges don't bleed colour.
-            options: ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
-        }
-    }
+    inner: fanlight_resize::Resizer,
 }
 
 impl Resizer {
     /// Resamples `src` to exactly `width × height` (both at least 1).
     #[must_use]
     pub fn resize(&mut self, src: &Raster, width: u32, height: u32) -> Raster {
-        let pixel_type = pixel_type(src.layout);
-        // u8 pixel types have no alignment requirement and the lengths are the raster's own.
-        let src_view = ImageRef::new(src.width, src.height, &src.data, pixel_type)
-            .expect("raster buffer matches its size");
-        let mut dst = new_image(width, height, pixel_type);
-        self.inner
-            .resize(&src_view, &mut dst, &self.options)
-            .expect("source and destination share a pixel type");
-        Raster::from_vec(dst.width(), dst.height(), src.layout, dst.into_vec())
+        self.resample_region(src, None, width, height)
     }
-}
 
-impl Resizer {
     /// Applies `geometry` to `src` in one Lanczos3 pass: the source region is cropped and
     /// resampled together, then placed on a canvas of `background` when the geometry pads
     /// (`contain`). A region at its own size is copied, not resampled.
@@ -47,41 +25,39 @@ impl Resizer {
     /// alpha channel when the photo or a padding background has one.
     #[must_use]
     pub fn resample(&mut self, src: &Raster, geometry: &Geometry, background: [u8; 4]) -> Raster {
-        let [left, top, cw, ch] = geometry.src;
+        let [left, top, ..] = geometry.src;
         let (sw, sh) = geometry.scaled;
         let region = if !geometry.resamples() {
             crop(src, left as u32, top as u32, sw, sh)
         } else {
-            let pixel_type = pixel_type(src.layout);
-            let src_view = ImageRef::new(src.width, src.height, &src.data, pixel_type)
-                .expect("raster buffer matches its size");
-            let mut dst = new_image(sw, sh, pixel_type);
-            let options = self.options.crop(left, top, cw, ch);
-            self.inner
-                .resize(&src_view, &mut dst, &options)
-                .expect("source and destination share a pixel type");
-            Raster::from_vec(dst.width(), dst.height(), src.layout, dst.into_vec())
+            self.resample_region(src, Some(geometry.src), sw, sh)
         };
         if geometry.canvas == geometry.scaled {
             return region;
         }
         pad(&region, geometry.canvas, geometry.offset, background)
     }
-}
 
-/// A destination image (at least 1×1) in a zeroed buffer from the shared pool.
-fn new_image(width: u32, height: u32, pixel_type: PixelType) -> Image<'static> {
-    let (width, height) = (width.max(1), height.max(1));
-    let len = width as usize * height as usize * pixel_type.size();
-    Image::from_vec_u8(width, height, super::buffers::zeroed(len), pixel_type)
-        .expect("the buffer is sized for the image")
-}
-
-fn pixel_type(layout: Layout) -> PixelType {
-    match layout {
-        Layout::Gray => PixelType::U8,
-        Layout::Rgb => PixelType::U8x3,
-        Layout::Rgba => PixelType::U8x4,
+    /// `src` (or its `region`) resampled to `width × height` (at least 1×1), into a zeroed
+    /// buffer from the shared pool.
+    fn resample_region(
+        &mut self,
+        src: &Raster,
+        region: Option<[f64; 4]>,
+        width: u32,
+        height: u32,
+    ) -> Raster {
+        let (width, height) = (width.max(1), height.max(1));
+        let channels = src.layout.channels();
+        let mut data = super::buffers::zeroed(width as usize * height as usize * channels);
+        let view = fanlight_resize::View {
+            width: src.width,
+            height: src.height,
+            channels: channels as u8,
+            data: &src.data,
+        };
+        self.inner.resize(view, region, &mut data, width, height);
+        Raster::from_vec(width, height, src.layout, data)
     }
 }
 
