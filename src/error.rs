@@ -223,8 +223,9 @@ pub enum ItemError {
     /// not read.
     #[error("{0}: fanlight reads only regular files")]
     NotAFile(String),
-    /// A folder below an input could not be listed; the photos in it were not processed.
-    #[error("cannot list this folder: {0} (its photos were not processed; check its permissions)")]
+    /// A folder below an input could not be listed; the photos in it were not processed. The
+    /// reason is the system's, with the advice that fits it.
+    #[error("cannot list this folder: {0}")]
     Folder(String),
     /// The file is larger than the configured limit; it was not read.
     #[error(

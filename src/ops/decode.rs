@@ -169,31 +169,35 @@ pub fn decode_shrunk(
     let kind = super::sniff::detect(bytes).ok_or_else(|| {
         ItemError::UnknownFormat("the content is not an image format fanlight reads".into())
     })?;
-    let format =
-        match kind {
-            ImageKind::Jpeg => ImageFormat::Jpeg,
-            ImageKind::Png => ImageFormat::Png,
-            ImageKind::Webp => ImageFormat::WebP,
-            ImageKind::Gif => ImageFormat::Gif,
-            ImageKind::Tiff => ImageFormat::Tiff,
-            ImageKind::Heif => return super::heif::decode(bytes, max_pixels, lenient),
-            #[cfg(feature = "jxl")]
-            ImageKind::Jxl => return super::jxl::decode(bytes, max_pixels, lenient),
-            // Recognised, not read by this build.
-            _ => {
-                let (what, hint) = match kind {
+    let format = match kind {
+        ImageKind::Jpeg => ImageFormat::Jpeg,
+        ImageKind::Png => ImageFormat::Png,
+        ImageKind::Webp => ImageFormat::WebP,
+        ImageKind::Gif => ImageFormat::Gif,
+        ImageKind::Tiff => ImageFormat::Tiff,
+        ImageKind::Heif => return super::heif::decode(bytes, max_pixels, lenient),
+        #[cfg(feature = "jxl")]
+        ImageKind::Jxl => return super::jxl::decode(bytes, max_pixels, lenient),
+        // Recognised, not read by this build.
+        _ => {
+            let (what, hint) = match kind {
                 ImageKind::Jxl => (
                     "JPEG XL",
-                    "rebuild fanlight with the jxl feature, or convert them to JPEG or PNG first",
+                    "rebuild fanlight with the jxl feature, convert them to JPEG or PNG first, \
+                     or leave them out with --exclude '*.jxl'",
                 ),
-                _ => ("AVIF", "convert them to JPEG or PNG with another tool first"),
+                _ => (
+                    "AVIF",
+                    "convert them to JPEG or PNG with another tool first, \
+                     or leave them out with --exclude '*.avif'",
+                ),
             };
-                return Err(ItemError::Unsupported {
-                    what: format!("{what} files are not read by this fanlight"),
-                    hint: hint.into(),
-                });
-            }
-        };
+            return Err(ItemError::Unsupported {
+                what: format!("{what} files are not read by this fanlight"),
+                hint: hint.into(),
+            });
+        }
+    };
     if kind == ImageKind::Jpeg {
         return super::jpeg::decode(bytes, max_pixels, lenient, scale, budget);
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::discover::{globs, in_shard, resolve, selected};
 use crate::config::Config;
-use crate::error::{Error, ItemError};
+use crate::error::{one_line, Error, ItemError};
 use crate::ops::decode::ImageKind;
 use crate::spool::{Record, Spool, SpoolWriter};
 
@@ -168,7 +168,7 @@ pub(super) fn walk(dir: &Path, rel: &Path, recursive: bool, visit: &mut Visit<'_
     }
     if let Some(e) = broken {
         // The folder's own path sorts before anything inside it.
-        let error = ItemError::Folder(crate::error::one_line(&e.to_string()));
+        let error = ItemError::Folder(folder_reason(&e, dir));
         visit(dir.to_path_buf(), rel.to_path_buf(), Some((error, true)));
     }
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -203,7 +203,7 @@ pub(super) fn walk(dir: &Path, rel: &Path, recursive: bool, visit: &mut Visit<'_
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 "a symbolic link to a missing file".to_string()
             }
-            Err(e) => crate::error::one_line(&e.to_string()),
+            Err(e) => one_line(&e.to_string()),
         };
         visit(
             path,
@@ -213,13 +213,38 @@ pub(super) fn walk(dir: &Path, rel: &Path, recursive: bool, visit: &mut Visit<'_
     }
 }
 
+/// Why a folder could not be listed, in the system's words, with the advice for that cause.
+fn folder_reason(e: &std::io::Error, dir: &Path) -> String {
+    use std::io::ErrorKind;
+    let advice = match e.kind() {
+        ErrorKind::PermissionDenied => "check its permissions".to_string(),
+        ErrorKind::InvalidFilename => format!(
+            "its path is {} bytes, longer than the system allows (4096 on Linux): move it \
+             closer to the root, or shorten the folder names",
+            dir.as_os_str().len()
+        ),
+        _ => {
+            return format!(
+                "{} (its photos were not processed)",
+                one_line(&e.to_string())
+            )
+        }
+    };
+    format!(
+        "{} (its photos were not processed; {advice})",
+        one_line(&e.to_string())
+    )
+}
+
 /// Whether a file found in a folder is taken as a photo (by extension; hidden files are not).
+/// A kind this build cannot read (AVIF; JPEG XL without the `jxl` feature) is taken too, so it
+/// fails by name as unsupported instead of being passed over without a word.
 pub(super) fn is_photo_name(name: &str) -> bool {
     !name.starts_with('.')
         && Path::new(name)
             .extension()
             .and_then(|e| ImageKind::from_extension(&e.to_string_lossy()))
-            .is_some_and(ImageKind::readable)
+            .is_some()
 }
 
 /// What a directory entry is when it is not a regular file, in words; `None` for a file.
@@ -266,6 +291,18 @@ mod tests {
             error.to_string().starts_with("cannot list this folder"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_folder_refusal_gives_the_advice_for_its_cause() {
+        let dir = Path::new("/deep/folder");
+        let denied = folder_reason(&std::io::Error::from_raw_os_error(libc::EACCES), dir);
+        assert!(denied.ends_with("check its permissions)"), "{denied}");
+        let long = folder_reason(&std::io::Error::from_raw_os_error(libc::ENAMETOOLONG), dir);
+        assert!(long.contains("longer than the system allows"), "{long}");
+        assert!(!long.contains("permissions"), "{long}");
+        let gone = folder_reason(&std::io::Error::from_raw_os_error(libc::ENOENT), dir);
+        assert!(gone.ends_with("(its photos were not processed)"), "{gone}");
     }
 
     #[test]

@@ -206,6 +206,40 @@ fn fifos_devices_and_broken_links_in_a_folder_are_named_and_the_rest_written() {
 }
 
 #[test]
+fn files_of_a_kind_this_build_cannot_read_are_named_as_unsupported_not_passed_over() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    photo_folder(&input, 1);
+    // An AVIF's first box: enough for the content check, which is all that reads it.
+    let avif = [&[0, 0, 0, 0x1c][..], b"ftypavif", &[0; 4], b"avifmif1miaf"].concat();
+    std::fs::write(input.join("phone.avif"), avif).unwrap();
+    let jxl = input.join("export.jxl");
+    std::fs::write(&jxl, [0xff, 0x0a, 0xfa, 0x00]).unwrap();
+    let report = run_watched(
+        Config::new(vec![input.clone()], tmp.path().join("out")),
+        LIMIT,
+    );
+    assert_eq!(report.ok, 1, "{:?}", report.failures);
+    let mut named: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
+    named.sort();
+    let avif = named
+        .iter()
+        .find(|f| f.contains("phone.avif"))
+        .expect("the AVIF is named");
+    assert!(avif.contains("unsupported: AVIF"), "{avif}");
+    assert!(avif.contains("--exclude '*.avif'"), "{avif}");
+    if cfg!(feature = "jxl") {
+        assert_eq!(named.len(), 2, "{named:?}"); // the made-up JPEG XL fails as damaged
+    } else {
+        let jxl = named
+            .iter()
+            .find(|f| f.contains("export.jxl"))
+            .expect("the JPEG XL is named");
+        assert!(jxl.contains("unsupported: JPEG XL"), "{jxl}");
+    }
+}
+
+#[test]
 fn a_fifo_named_explicitly_is_refused_at_once_not_read() {
     let tmp = tempdir();
     let fifo = tmp.path().join("pipe.jpg");
