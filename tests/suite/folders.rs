@@ -362,25 +362,34 @@ fn names_keep_their_bytes_and_are_escaped_when_printed() {
 }
 
 /// Runs the `fanlight` binary in `cwd` and returns its exit code and its peak resident memory
-/// in KiB, read from the kernel's accounting of that one child (`wait4`), so tests running
-/// beside it do not count.
+/// in KiB: the highest `VmHWM` of its own address space, read from `/proc` every 2 ms while it
+/// runs. Not `wait4`'s `ru_maxrss`: a child spawned by vfork (as `Command` does) inherits, at
+/// its exec, the high-water mark of the parent's memory, and this parent is the test binary with
+/// every other test running in it.
 fn peak_rss_kib(args: &[&str], cwd: &Path) -> (i32, i64) {
-    let child = Command::new(env!("CARGO_BIN_EXE_fanlight"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fanlight"))
         .args(args)
         .current_dir(cwd)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("run fanlight");
-    let pid = i32::try_from(child.id()).unwrap();
-    let mut status = 0;
-    // SAFETY: `usage` is a zeroed rusage that wait4 fills; the pid is our own child, reaped
-    // here and never waited for again (the handle is forgotten).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    std::mem::forget(child);
-    assert_eq!(reaped, pid, "wait4");
-    (libc::WEXITSTATUS(status), usage.ru_maxrss)
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        // Read before reaping: once reaped, the pid is gone (or another process's).
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            let hwm = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<i64>().ok());
+            peak = peak.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().expect("wait for fanlight") {
+            return (status.code().unwrap_or(-1), peak);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 #[test]
