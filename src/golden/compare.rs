@@ -3,7 +3,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, RgbaImage};
+use image::{DynamicImage, ImageReader, RgbaImage};
 
 use super::{GoldenError, Tolerance};
 use crate::error::one_line;
@@ -149,9 +149,7 @@ pub fn load_rgba(path: &Path) -> Result<RgbaImage, GoldenError> {
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| decode_err(e.to_string()))?;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = crate::ops::decode::decoder_orientation(&mut decoder);
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| decode_err(e.to_string()))?;
     img.apply_orientation(orientation);
     Ok(match img {

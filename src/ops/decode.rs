@@ -205,6 +205,16 @@ pub fn decode_shrunk(
     decode_by_image(bytes, kind, format, max_pixels).map_err(without_lenient_hint)
 }
 
+/// The orientation a decoder's EXIF gives, read as the loader reads it (SHORT or LONG), else
+/// the decoder's own (a TIFF's tag).
+pub fn decoder_orientation(decoder: &mut impl ImageDecoder) -> Orientation {
+    let exif = decoder.exif_metadata().ok().flatten();
+    match exif.as_deref().and_then(super::meta::exif_orientation) {
+        Some(orientation) => orientation,
+        None => decoder.orientation().unwrap_or(Orientation::NoTransforms),
+    }
+}
+
 /// An `image` reader of `bytes` as `format`, without image's own limits: `max_pixels`, checked
 /// from the header, is the one size limit (image's default 512 MiB allocation cap would refuse
 /// photos the user allowed).
@@ -252,13 +262,15 @@ pub(crate) fn decode_by_image(
     } else {
         decoder.icc_profile().ok().flatten()
     };
-    let exif = decoder
-        .exif_metadata()
-        .ok()
-        .flatten()
-        .and_then(super::meta::normalize_exif);
+    let raw_exif = decoder.exif_metadata().ok().flatten();
+    // EXIF's orientation read as fanlight reads a JPEG's (SHORT or LONG); else the decoder's
+    // own (a TIFF's tag).
+    let orientation = match raw_exif.as_deref().and_then(super::meta::exif_orientation) {
+        Some(orientation) => orientation,
+        None => decoder.orientation().unwrap_or(Orientation::NoTransforms),
+    };
+    let exif = raw_exif.and_then(super::meta::normalize_exif);
     let xmp = decoder.xmp_metadata().ok().flatten();
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut warning = super::sniff::extra_frames(bytes, kind);
     if kind == ImageKind::Png && icc.is_none() && super::sniff::png_has_chunk(bytes, b"iCCP") {
         warning.get_or_insert_with(|| {

@@ -48,7 +48,7 @@ pub fn decode(
     let mut icc = decoder.icc_profile().ok().flatten();
     let raw_exif = decoder.exif_data();
     let orientation = raw_exif
-        .and_then(Orientation::from_exif_chunk)
+        .and_then(super::meta::exif_orientation)
         .unwrap_or(Orientation::NoTransforms);
     let exif = raw_exif
         .map(<[u8]>::to_vec)

@@ -33,8 +33,115 @@ pub fn normalize_exif(mut exif: Vec<u8>) -> Option<Vec<u8>> {
     if !(exif.starts_with(b"II*\0") || exif.starts_with(b"MM\0*")) {
         return None;
     }
-    let _ = image::metadata::Orientation::remove_from_exif_chunk(&mut exif);
+    if let Some(entry) = orientation_entry(&exif) {
+        let little = exif.starts_with(b"II");
+        let (one, width): ([u8; 4], usize) = match (entry.long, little) {
+            (false, true) => ([1, 0, 0, 0], 2),
+            (false, false) => ([0, 1, 0, 0], 2),
+            (true, true) => (1u32.to_le_bytes(), 4),
+            (true, false) => (1u32.to_be_bytes(), 4),
+        };
+        exif[entry.at..entry.at + width].copy_from_slice(&one[..width]);
+    }
     Some(exif)
+}
+
+/// The orientation an EXIF block (bare TIFF, or with JPEG's `Exif\0\0` prefix) gives, or
+/// `None` when it has none or an invalid one. The tag is read whether it is stored as SHORT,
+/// as the standard says, or as LONG, as some software writes it (libvips and exiftool read
+/// both; `image`'s reader takes only SHORT).
+#[must_use]
+pub fn exif_orientation(exif: &[u8]) -> Option<image::metadata::Orientation> {
+    let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
+    let entry = orientation_entry(tiff)?;
+    image::metadata::Orientation::from_exif(u8::try_from(entry.value).ok()?)
+}
+
+/// The first EXIF segment (APP1 `Exif\0\0`, prefix included) of a JPEG stream, read no
+/// further than the first scan: the one the loader applies (as libvips and exiftool do), where
+/// `image`'s JPEG reader keeps the last. `None` when the stream is not a JPEG or has none.
+pub fn first_jpeg_exif(r: &mut impl std::io::Read) -> Option<Vec<u8>> {
+    let mut two = [0u8; 2];
+    r.read_exact(&mut two).ok()?;
+    if two != [0xff, 0xd8] {
+        return None;
+    }
+    loop {
+        r.read_exact(&mut two).ok()?;
+        if two[0] != 0xff {
+            return None;
+        }
+        let marker = two[1];
+        if marker == 0xda || marker == 0xd9 {
+            return None; // the scan (or the end) comes before any EXIF
+        }
+        if marker == 0xff || (0xd0..=0xd7).contains(&marker) || marker == 0x01 {
+            continue; // fill byte or a marker without a length
+        }
+        r.read_exact(&mut two).ok()?;
+        let len = usize::from(u16::from_be_bytes(two)).checked_sub(2)?;
+        let mut payload = vec![0; len];
+        r.read_exact(&mut payload).ok()?;
+        if marker == 0xe1 && payload.starts_with(b"Exif\0\0") {
+            return Some(payload);
+        }
+    }
+}
+
+/// Where the first IFD's orientation tag keeps its value.
+struct OrientationEntry {
+    /// The value.
+    value: u32,
+    /// Its offset in the TIFF structure.
+    at: usize,
+    /// Stored as LONG (4 bytes), not SHORT.
+    long: bool,
+}
+
+fn orientation_entry(tiff: &[u8]) -> Option<OrientationEntry> {
+    let little = match tiff.get(..4)? {
+        b"II*\0" => true,
+        b"MM\0*" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u16> {
+        let b: [u8; 2] = tiff.get(at..at + 2)?.try_into().ok()?;
+        Some(if little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        })
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = tiff.get(at..at + 4)?.try_into().ok()?;
+        Some(if little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let entries = usize::from(u16_at(ifd)?);
+    (0..entries).find_map(|i| {
+        let entry = ifd.checked_add(2 + 12 * i)?;
+        if u16_at(entry)? != 0x0112 || u32_at(entry + 4)? != 1 {
+            return None;
+        }
+        let at = entry + 8;
+        match u16_at(entry + 2)? {
+            3 => Some(OrientationEntry {
+                value: u32::from(u16_at(at)?),
+                at,
+                long: false,
+            }),
+            4 => Some(OrientationEntry {
+                value: u32_at(at)?,
+                at,
+                long: true,
+            }),
+            _ => None,
+        }
+    })
 }
 
 /// One RIFF chunk of a WebP file.
@@ -141,10 +248,101 @@ mod tests {
         let out = normalize_exif(exif).unwrap();
         assert!(out.starts_with(b"II*\0"));
         assert_eq!(
-            image::metadata::Orientation::from_exif_chunk(&out),
+            exif_orientation(&out),
             Some(image::metadata::Orientation::NoTransforms)
         );
         assert_eq!(normalize_exif(b"not exif".to_vec()), None);
+    }
+
+    /// A one-entry EXIF block whose orientation is `value`, stored as `kind` (3 SHORT, 4 LONG).
+    fn exif_with(value: u32, kind: u16, little: bool) -> Vec<u8> {
+        let w16 = |v: u16| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let w32 = |v: u32| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let mut e = if little {
+            b"II*\0".to_vec()
+        } else {
+            b"MM\0*".to_vec()
+        };
+        e.extend_from_slice(&w32(8));
+        e.extend_from_slice(&w16(1));
+        e.extend_from_slice(&w16(0x0112));
+        e.extend_from_slice(&w16(kind));
+        e.extend_from_slice(&w32(1));
+        if kind == 3 {
+            e.extend_from_slice(&w16(value as u16));
+            e.extend_from_slice(&[0, 0]);
+        } else {
+            e.extend_from_slice(&w32(value));
+        }
+        e.extend_from_slice(&w32(0));
+        e
+    }
+
+    #[test]
+    fn an_orientation_stored_as_long_is_read_and_reset_like_a_short_one() {
+        use image::metadata::Orientation;
+        for little in [true, false] {
+            for kind in [3, 4] {
+                let exif = exif_with(6, kind, little);
+                assert_eq!(
+                    exif_orientation(&exif),
+                    Some(Orientation::Rotate90),
+                    "{kind}"
+                );
+                let out = normalize_exif(exif).unwrap();
+                assert_eq!(
+                    exif_orientation(&out),
+                    Some(Orientation::NoTransforms),
+                    "{kind}"
+                );
+            }
+        }
+        assert_eq!(
+            exif_orientation(&exif_with(8, 4, true)),
+            Some(Orientation::Rotate270)
+        );
+        assert_eq!(exif_orientation(&exif_with(9, 4, true)), None);
+        assert_eq!(exif_orientation(&exif_with(6, 5, true)), None); // RATIONAL: not an orientation
+        assert_eq!(exif_orientation(b"II*\0\xff\xff\xff\xff"), None); // an IFD past the end
+    }
+
+    #[test]
+    fn the_first_exif_segment_of_a_jpeg_is_the_one_read() {
+        let segment = |exif: Vec<u8>| {
+            let body = [b"Exif\0\0".to_vec(), exif].concat();
+            let mut seg = vec![0xff, 0xe1];
+            seg.extend_from_slice(&(body.len() as u16 + 2).to_be_bytes());
+            seg.extend_from_slice(&body);
+            seg
+        };
+        let xmp = [&[0xff, 0xe1, 0, 6][..], b"http"].concat(); // an APP1 that is not EXIF
+        let stream = [
+            &[0xff, 0xd8][..],
+            &xmp,
+            &segment(exif_with(6, 3, true)),
+            &segment(exif_with(1, 3, true)),
+            &[0xff, 0xda, 0, 2],
+        ]
+        .concat();
+        let first = first_jpeg_exif(&mut &stream[..]).unwrap();
+        assert_eq!(
+            exif_orientation(&first),
+            Some(image::metadata::Orientation::Rotate90)
+        );
+        assert_eq!(first_jpeg_exif(&mut &b"\x89PNG"[..]), None);
+        assert_eq!(first_jpeg_exif(&mut &[0xff, 0xd8, 0xff, 0xda][..]), None);
     }
 
     #[test]

@@ -429,17 +429,25 @@ pub(crate) fn upright_size(src: &Path) -> Result<(u32, u32), ItemError> {
     use image::metadata::Orientation;
     use image::ImageDecoder;
 
-    let file = fs::File::open(src).map_err(|e| ItemError::read(&e))?;
+    let mut file = fs::File::open(src).map_err(|e| ItemError::read(&e))?;
     if is_heif(&file) {
         let bytes = fs::read(src).map_err(|e| ItemError::read(&e))?;
         return crate::ops::heif::upright_size(&bytes);
     }
+    // A JPEG's first EXIF segment is the one the loader applies; `image` keeps the last.
+    let jpeg_exif = crate::ops::meta::first_jpeg_exif(&mut std::io::BufReader::new(&file));
+    std::io::Seek::rewind(&mut file).map_err(|e| ItemError::read(&e))?;
     let mut decoder = image::ImageReader::new(std::io::BufReader::new(file))
         .with_guessed_format()
         .map_err(|e| ItemError::read(&e))?
         .into_decoder()
         .map_err(|e| ItemError::Decode(crate::error::one_line(&e.to_string())))?;
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let orientation = match jpeg_exif {
+        Some(exif) => {
+            crate::ops::meta::exif_orientation(&exif).unwrap_or(Orientation::NoTransforms)
+        }
+        None => crate::ops::decode::decoder_orientation(&mut decoder),
+    };
     Ok(crate::ops::orient::upright_size(
         decoder.dimensions(),
         orientation,
