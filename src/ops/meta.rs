@@ -61,29 +61,36 @@ pub fn exif_orientation(exif: &[u8]) -> Option<image::metadata::Orientation> {
 /// further than the first scan: the one the loader applies (as libvips and exiftool do), where
 /// `image`'s JPEG reader keeps the last. `None` when the stream is not a JPEG or has none.
 pub fn first_jpeg_exif(r: &mut impl std::io::Read) -> Option<Vec<u8>> {
-    let mut two = [0u8; 2];
-    r.read_exact(&mut two).ok()?;
-    if two != [0xff, 0xd8] {
+    use std::io::Read as _;
+    let mut byte = [0u8; 1];
+    let mut next = |r: &mut dyn std::io::Read| r.read_exact(&mut byte).ok().map(|()| byte[0]);
+    if (next(r)?, next(r)?) != (0xff, 0xd8) {
         return None;
     }
     loop {
-        r.read_exact(&mut two).ok()?;
-        if two[0] != 0xff {
+        if next(r)? != 0xff {
             return None;
         }
-        let marker = two[1];
-        if marker == 0xda || marker == 0xd9 {
-            return None; // the scan (or the end) comes before any EXIF
+        let mut marker = next(r)?;
+        while marker == 0xff {
+            marker = next(r)?; // fill bytes before a marker
         }
-        if marker == 0xff || (0xd0..=0xd7).contains(&marker) || marker == 0x01 {
-            continue; // fill byte or a marker without a length
+        match marker {
+            0xda | 0xd9 => return None, // the scan (or the end) comes before any EXIF
+            0x01 | 0xd0..=0xd7 => continue, // markers without a length
+            _ => {}
         }
-        r.read_exact(&mut two).ok()?;
-        let len = usize::from(u16::from_be_bytes(two)).checked_sub(2)?;
-        let mut payload = vec![0; len];
-        r.read_exact(&mut payload).ok()?;
-        if marker == 0xe1 && payload.starts_with(b"Exif\0\0") {
-            return Some(payload);
+        let len = u16::from_be_bytes([next(r)?, next(r)?]);
+        let len = u64::from(len).checked_sub(2)?;
+        let mut segment = r.take(len);
+        if marker == 0xe1 {
+            let mut payload = Vec::new();
+            segment.read_to_end(&mut payload).ok()?;
+            if payload.starts_with(b"Exif\0\0") {
+                return Some(payload);
+            }
+        } else {
+            std::io::copy(&mut segment, &mut std::io::sink()).ok()?;
         }
     }
 }
@@ -331,6 +338,7 @@ mod tests {
         let stream = [
             &[0xff, 0xd8][..],
             &xmp,
+            &[0xff], // a fill byte before the next marker
             &segment(exif_with(6, 3, true)),
             &segment(exif_with(1, 3, true)),
             &[0xff, 0xda, 0, 2],
