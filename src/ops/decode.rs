@@ -209,7 +209,12 @@ pub fn decode_shrunk(
 /// the decoder's own (a TIFF's tag).
 pub fn decoder_orientation(decoder: &mut impl ImageDecoder) -> Orientation {
     let exif = decoder.exif_metadata().ok().flatten();
-    match exif.as_deref().and_then(super::meta::exif_orientation) {
+    orientation_of(exif.as_deref(), decoder)
+}
+
+/// The orientation `exif` gives (SHORT or LONG), else `decoder`'s own.
+fn orientation_of(exif: Option<&[u8]>, decoder: &mut impl ImageDecoder) -> Orientation {
+    match exif.and_then(super::meta::exif_orientation) {
         Some(orientation) => orientation,
         None => decoder.orientation().unwrap_or(Orientation::NoTransforms),
     }
@@ -263,12 +268,7 @@ pub(crate) fn decode_by_image(
         decoder.icc_profile().ok().flatten()
     };
     let raw_exif = decoder.exif_metadata().ok().flatten();
-    // EXIF's orientation read as fanlight reads a JPEG's (SHORT or LONG); else the decoder's
-    // own (a TIFF's tag).
-    let orientation = match raw_exif.as_deref().and_then(super::meta::exif_orientation) {
-        Some(orientation) => orientation,
-        None => decoder.orientation().unwrap_or(Orientation::NoTransforms),
-    };
+    let orientation = orientation_of(raw_exif.as_deref(), &mut decoder);
     let exif = raw_exif.and_then(super::meta::normalize_exif);
     let xmp = decoder.xmp_metadata().ok().flatten();
     let mut warning = super::sniff::extra_frames(bytes, kind);
