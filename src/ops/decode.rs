@@ -79,14 +79,6 @@ impl ImageKind {
         }
     }
 
-    /// Whether fanlight decodes this kind (AVIF is written, not read; JPEG XL only with the
-    /// `jxl` cargo feature, else it is recognised so that it fails as unsupported instead of
-    /// as an unknown file).
-    #[must_use]
-    pub fn readable(self) -> bool {
-        self != ImageKind::Avif && (self != ImageKind::Jxl || cfg!(feature = "jxl"))
-    }
-
     /// The kind an output of this input kind is written as when the format stays the same:
     /// itself where fanlight writes it, else PNG for the lossless kinds (GIF, TIFF: graphics
     /// and scans) and JPEG for the photo codecs (HEIF, JPEG XL, and AVIF without the `avif`
