@@ -213,3 +213,146 @@ pub fn cmyk_to_srgb(cmyk: &[u8], transform: &CmykTransform) -> Result<Vec<u8>, I
     })?;
     Ok(rgb)
 }
+
+/// Converts `raster` (RGB or RGBA) in place to sRGB from the colour its `nclx`/CICP code points
+/// describe (H.273 `primaries` and `transfer`; an AVIF without an ICC profile), with moxcms,
+/// perceptual intent. Code points moxcms does not know are an error, since the result would not
+/// be sRGB.
+///
+/// HDR (PQ or HLG transfer) is tone-mapped to SDR first ([`hdr_to_sdr`]); the returned
+/// warning says so.
+pub fn cicp_to_srgb(
+    raster: &mut Raster,
+    primaries: u16,
+    mut transfer: u16,
+) -> Result<Option<String>, ItemError> {
+    let mut warning = None;
+    if let Some(lut) = hdr_to_sdr(transfer) {
+        let channels = raster.layout.channels();
+        for px in raster.data.chunks_exact_mut(channels) {
+            for v in px.iter_mut().take(3) {
+                *v = lut[usize::from(*v)];
+            }
+        }
+        let name = if transfer == 16 { "PQ" } else { "HLG" };
+        warning = Some(format!(
+            "HDR photo ({name}): tone-mapped to SDR, so its highlights are compressed"
+        ));
+        transfer = 13;
+    }
+    let unknown = || ItemError::Unsupported {
+        what: format!("colour given as nclx primaries {primaries}, transfer {transfer}"),
+        hint: "convert it to sRGB with another tool first".into(),
+    };
+    let cicp = moxcms::CicpProfile {
+        color_primaries: u8::try_from(primaries)
+            .ok()
+            .and_then(|p| moxcms::CicpColorPrimaries::try_from(p).ok())
+            .ok_or_else(unknown)?,
+        transfer_characteristics: u8::try_from(transfer)
+            .ok()
+            .and_then(|t| moxcms::TransferCharacteristics::try_from(t).ok())
+            .ok_or_else(unknown)?,
+        matrix_coefficients: moxcms::MatrixCoefficients::Bt709,
+        full_range: true,
+    };
+    let layout = match raster.layout {
+        Layout::Rgb => moxcms::Layout::Rgb,
+        Layout::Rgba => moxcms::Layout::Rgba,
+        Layout::Gray => return Ok(warning),
+    };
+    if primaries == 1 && transfer == 13 {
+        return Ok(warning);
+    }
+    let options = TransformOptions {
+        rendering_intent: RenderingIntent::Perceptual,
+        ..TransformOptions::default()
+    };
+    let transform = ColorProfile::new_from_cicp(cicp)
+        .create_transform_8bit(layout, &ColorProfile::new_srgb(), layout, options)
+        .map_err(|_| unknown())?;
+    let row = raster.width as usize * raster.layout.channels();
+    let mut out = vec![0u8; row];
+    for line in raster.data.chunks_exact_mut(row.max(1)) {
+        transform
+            .transform(line, &mut out)
+            .map_err(|e| ItemError::Decode(format!("the colours cannot be converted: {e}")))?;
+        line.copy_from_slice(&out);
+    }
+    Ok(warning)
+}
+
+/// For an HDR transfer (16: PQ, 18: HLG), a table from each 8-bit code value to the sRGB-coded
+/// value of its tone-mapped light: the reference white (203 cd/m² for PQ, 75% signal for HLG,
+/// as ITU-R BT.2408 places it) becomes SDR white, light up to 70% of it is kept as it is, and
+/// brighter light rolls off smoothly towards white instead of clipping. `None` for SDR.
+#[must_use]
+pub fn hdr_to_sdr(transfer: u16) -> Option<[u8; 256]> {
+    let linear: fn(f64) -> f64 = match transfer {
+        16 => |v| {
+            // SMPTE ST 2084 EOTF, in units of the 203 cd/m² reference white.
+            let (m1, m2) = (2610.0 / 16384.0, 2523.0 / 4096.0 * 128.0);
+            let (c1, c2, c3) = (
+                3424.0 / 4096.0,
+                2413.0 / 4096.0 * 32.0,
+                2392.0 / 4096.0 * 32.0,
+            );
+            let e = v.powf(1.0 / m2);
+            ((e - c1).max(0.0) / (c2 - c3 * e)).powf(1.0 / m1) * 10_000.0 / 203.0
+        },
+        18 => |v| {
+            // ARIB STD-B67 inverse OETF, scene light relative to the 75% signal's.
+            let (a, b, c) = (0.178_832_77, 0.284_668_92, 0.559_910_73);
+            let scene = |v: f64| {
+                if v <= 0.5 {
+                    v * v / 3.0
+                } else {
+                    (((v - c) / a).exp() + b) / 12.0
+                }
+            };
+            scene(v) / scene(0.75)
+        },
+        _ => return None,
+    };
+    let knee = 0.7;
+    let mut lut = [0u8; 256];
+    for (code, out) in lut.iter_mut().enumerate() {
+        let x = linear(code as f64 / 255.0);
+        let y = if x <= knee {
+            x
+        } else {
+            let t = (x - knee) / (1.0 - knee);
+            knee + (1.0 - knee) * t / (1.0 + t)
+        };
+        let srgb = if y <= 0.003_130_8 {
+            12.92 * y
+        } else {
+            1.055 * y.powf(1.0 / 2.4) - 0.055
+        };
+        *out = (srgb * 255.0).round().clamp(0.0, 255.0) as u8;
+    }
+    Some(lut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hdr_to_sdr;
+
+    #[test]
+    fn hdr_tone_mapping_keeps_shadows_rolls_off_highlights_and_leaves_sdr_alone() {
+        assert!(hdr_to_sdr(13).is_none(), "sRGB is no HDR");
+        let pq = hdr_to_sdr(16).unwrap();
+        let hlg = hdr_to_sdr(18).unwrap();
+        for lut in [pq, hlg] {
+            assert_eq!(lut[0], 0);
+            assert!(lut.windows(2).all(|w| w[0] <= w[1]), "monotonic: {lut:?}");
+        }
+        // PQ code 148 of 255 is about 203 cd/m² (reference white): bright but not clipped;
+        // 10,000 cd/m² (code 255) is white; 100 cd/m² (code 130) stays in the linear part.
+        assert!((225..=245).contains(&pq[148]), "{}", pq[148]);
+        assert!(pq[255] >= 250, "{}", pq[255]);
+        assert!(pq[130] < pq[148] && pq[130] > 170, "{}", pq[130]);
+        // HLG's 75% signal is its reference white too.
+        assert!((225..=245).contains(&hlg[191]), "{}", hlg[191]);
+    }
+}

@@ -19,7 +19,8 @@ pub enum ImageKind {
     Png,
     /// WebP (read through image-webp, written through libwebp).
     Webp,
-    /// AVIF (written only, with the `avif` cargo feature).
+    /// AVIF (read with the `avif-read` cargo feature, on by default, through rav1d; written
+    /// with the `avif` feature).
     Avif,
     /// GIF (read only: the first frame).
     Gif,
@@ -168,6 +169,8 @@ pub fn decode_shrunk(
         ImageKind::Gif => ImageFormat::Gif,
         ImageKind::Tiff => ImageFormat::Tiff,
         ImageKind::Heif => return super::heif::decode(bytes, max_pixels, lenient),
+        #[cfg(feature = "avif-read")]
+        ImageKind::Avif => return super::avif::decode(bytes, max_pixels, lenient),
         #[cfg(feature = "jxl")]
         ImageKind::Jxl => return super::jxl::decode(bytes, max_pixels, lenient),
         // Recognised, not read by this build.
@@ -180,8 +183,8 @@ pub fn decode_shrunk(
                 ),
                 _ => (
                     "AVIF",
-                    "convert them to JPEG or PNG with another tool first, \
-                     or leave them out with --exclude '*.avif'",
+                    "rebuild fanlight with the avif-read feature, convert them to JPEG or PNG \
+                     first, or leave them out with --exclude '*.avif'",
                 ),
             };
             return Err(ItemError::Unsupported {

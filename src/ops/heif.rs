@@ -26,12 +26,15 @@ pub fn decode(
     max_pixels: u64,
     _lenient: bool,
 ) -> Result<(Decoded, Orientation), ItemError> {
-    let file = HeifFile::parse(bytes).map_err(|e| damaged(&heifer::Error::from(e)))?;
+    let file = HeifFile::parse(bytes).map_err(|e| parse_error(bytes, e))?;
     let id = file.primary_id;
-    let item = file
-        .item(id)
+    file.item(id)
         .map_err(|e| damaged(&heifer::Error::from(e)))?;
-    check_codec(item.item_type)?;
+    #[cfg(feature = "avif-read")]
+    if coding(&file, id).0 == *b"av01" {
+        return super::avif::decode(bytes, max_pixels, _lenient);
+    }
+    check_codec(coding(&file, id))?;
     let (width, height) = coded_size(&file, id)?;
     let pixels = super::decode::within_limit(width, height, max_pixels)?;
     if pixels == 0 {
@@ -81,7 +84,7 @@ pub fn decode(
         xmp: meta.xmp,
         stored_size: stored,
         full_size,
-        warning: None,
+        warning: super::sniff::extra_frames(bytes, ImageKind::Heif),
     };
     Ok((decoded, Orientation::NoTransforms))
 }
@@ -114,9 +117,26 @@ pub fn upright_size(bytes: &[u8]) -> Result<(u32, u32), ItemError> {
 }
 
 /// Whether the image has an odd `irot` (a quarter turn either way).
-fn quarter_turned(file: &HeifFile<'_>, id: ItemId) -> bool {
+pub(crate) fn quarter_turned(file: &HeifFile<'_>, id: ItemId) -> bool {
     file.item_properties(id)
         .is_ok_and(|mut p| p.any(|p| matches!(p, Property::Rotation(q) if q % 2 == 1)))
+}
+
+/// The codec of item `id`: its own type, or for a derived image (`grid`, `iden`) that of its
+/// first source, so that a file is read by the decoder of what it holds, whatever its brand.
+pub(crate) fn coding(file: &HeifFile<'_>, id: ItemId) -> FourCC {
+    let mut current = id;
+    for _ in 0..8 {
+        let Ok(item) = file.item(current) else { break };
+        if !matches!(&item.item_type.0, b"grid" | b"iden") {
+            return item.item_type;
+        }
+        match file.referenced_items(current, b"dimg").first() {
+            Some(&first) if first != current => current = first,
+            _ => break,
+        }
+    }
+    FourCC(*b"grid")
 }
 
 /// Refuses items heifer does not decode, naming the codec.
@@ -156,6 +176,26 @@ fn nclx_needs_conversion(file: &HeifFile<'_>, id: ItemId) -> bool {
     primaries(id)
         .or_else(|| tile.and_then(primaries))
         .is_some_and(|p| p != 1 && p != 2)
+}
+
+/// The container could not be read: an image sequence with no still image is unsupported
+/// (fanlight reads stills), anything else is damage.
+pub(crate) fn parse_error(bytes: &[u8], e: heifer::heifer_isobmff::Error) -> ItemError {
+    let kind = super::sniff::detect(bytes).unwrap_or(ImageKind::Heif);
+    let name = kind.name().to_uppercase();
+    if super::sniff::is_image_sequence(bytes) && !has_primary_item(bytes) {
+        return ItemError::Unsupported {
+            what: format!("{name} image sequence without a still image"),
+            hint: "convert its first frame to PNG or JPEG with another tool first".into(),
+        };
+    }
+    ItemError::Damaged(one_line(&format!("{name}: {}", heifer::Error::from(e))))
+}
+
+/// Whether the file has a `pitm` (primary item) box at all: a sequence without one holds
+/// tracks only.
+fn has_primary_item(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"pitm").is_some()
 }
 
 fn heif_error(e: &heifer::Error) -> ItemError {

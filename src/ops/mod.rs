@@ -1,6 +1,8 @@
 //! Pure image operations: no channels, files or threads, so each can be tested, benchmarked and
 //! reused alone.
 
+#[cfg(feature = "avif-read")]
+pub mod avif;
 pub mod blend;
 pub mod blur;
 pub mod budget;

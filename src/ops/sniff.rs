@@ -29,17 +29,27 @@ pub fn detect(bytes: &[u8]) -> Option<ImageKind> {
     }
 }
 
+/// The brands of the `ftyp` box at the start of `bytes`: the major brand, then (after the minor
+/// version) the compatible brands.
+fn brands(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let size = bytes
+        .get(..4)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let ftyp = bytes.get(8..size.min(bytes.len())).unwrap_or(&[]);
+    let major = ftyp.get(..4).into_iter();
+    major.chain(ftyp.get(8..).unwrap_or(&[]).chunks_exact(4))
+}
+
+/// Whether an ISO BMFF file (HEIF, AVIF) says it holds an image sequence (`avis`, `msf1`
+/// brands): fanlight reads its still (primary) image.
+pub(crate) fn is_image_sequence(bytes: &[u8]) -> bool {
+    brands(bytes).any(|b| matches!(b, b"avis" | b"msf1" | b"heis" | b"hevs"))
+}
+
 /// HEIF or AVIF, from the brands of the `ftyp` box at the start of `bytes`.
 fn iso_bmff_kind(bytes: &[u8]) -> Option<ImageKind> {
-    let size = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
-    let ftyp = bytes.get(8..size.min(bytes.len()))?;
-    if ftyp.len() < 4 {
-        return None;
-    }
-    // The major brand, then (after the minor version) the compatible brands.
-    let brands = std::iter::once(&ftyp[..4]).chain(ftyp.get(8..).unwrap_or(&[]).chunks_exact(4));
     let mut heif_family = false;
-    for brand in brands {
+    for brand in brands(bytes) {
         match brand {
             b"avif" | b"avis" => return Some(ImageKind::Avif),
             b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" => {
@@ -71,6 +81,12 @@ pub fn extra_frames(bytes: &[u8], kind: ImageKind) -> Option<String> {
             let pages = tiff_pages(bytes);
             (pages > 1).then(|| format!("TIFF of {pages} pages: only the first is read"))
         }
+        ImageKind::Avif | ImageKind::Heif => is_image_sequence(bytes).then(|| {
+            format!(
+                "{} image sequence: only its still image is read",
+                kind.name().to_uppercase()
+            )
+        }),
         _ => None,
     }
 }

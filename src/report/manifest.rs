@@ -141,6 +141,11 @@ fn probe(path: &Path) -> Option<(&'static str, u32, u32, u64)> {
     let mut head = [0u8; 64];
     let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
     let kind = crate::ops::sniff::detect(&head[..n])?;
+    if matches!(kind, ImageKind::Avif | ImageKind::Heif) {
+        // image's reader does not know the HEIF container (fanlight's AVIF outputs).
+        let (width, height) = crate::ops::heif::upright_size(&std::fs::read(path).ok()?).ok()?;
+        return Some((ImageKind::name(kind), width, height, bytes));
+    }
     let (width, height) = image::ImageReader::open(path)
         .ok()?
         .with_guessed_format()

@@ -454,12 +454,16 @@ pub(crate) fn upright_size(src: &Path) -> Result<(u32, u32), ItemError> {
     ))
 }
 
-/// Whether `file` starts as a HEIF file does (image's reader does not know the format).
+/// Whether `file` starts as a HEIF or AVIF file does (image's reader does not know the
+/// container).
 fn is_heif(mut file: &fs::File) -> bool {
     use std::io::{Read, Seek};
     let mut head = [0u8; 64];
     let n = file.read(&mut head).unwrap_or(0);
-    let heif = crate::ops::sniff::detect(&head[..n]) == Some(ImageKind::Heif);
+    let heif = matches!(
+        crate::ops::sniff::detect(&head[..n]),
+        Some(ImageKind::Heif | ImageKind::Avif)
+    );
     file.rewind().is_ok() && heif
 }
 
