@@ -58,7 +58,7 @@ impl ConvertArgs {
         config.output.lossless = self.lossless;
         config.output.progressive = self.progressive;
         config.output.chroma = self.chroma;
-        config.output.optimize_coding = self.optimize_coding;
+        config.output.optimize_coding = !self.no_optimize_coding;
         config.output.png_level = self.png_level;
         config.output.metadata = if self.strip {
             MetadataMode::Strip

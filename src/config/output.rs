@@ -103,8 +103,9 @@ pub struct OutputSpec {
     pub progressive: bool,
     /// JPEG chroma subsampling; `None` is 4:2:0 below quality 90 and 4:4:4 from 90. Default `None`.
     pub chroma: Option<Chroma>,
-    /// JPEG Huffman tables made for each image (3–4% smaller files, the same pixels, a slower
-    /// encode). Default `false`.
+    /// Baseline JPEG Huffman tables made for each image, as sharp and `cjpeg -optimize` make
+    /// them: the same pixels in 3–5% fewer bytes, for a re-coding pass over the scan (about 8% of
+    /// the CPU of a web export). Default `true`.
     pub optimize_coding: bool,
     /// PNG deflate level 0 (none) to 9 (smallest, slowest). Default 6.
     pub png_level: u8,
@@ -124,7 +125,7 @@ impl Default for OutputSpec {
             lossless: false,
             progressive: false,
             chroma: None,
-            optimize_coding: false,
+            optimize_coding: true,
             png_level: 6,
             metadata: MetadataMode::IccOnly,
             to_srgb: false,

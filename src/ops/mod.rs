@@ -13,6 +13,7 @@ pub mod encode;
 pub mod filters;
 pub mod geometry;
 pub mod heif;
+pub mod huffman;
 pub mod jpeg;
 pub mod jpeg_end;
 #[cfg(feature = "jxl")]

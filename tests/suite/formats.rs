@@ -205,3 +205,31 @@ fn avif_output_is_an_avif_file_of_the_right_size() {
     let side = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
     assert_eq!((side(at), side(at + 4)), (96, 64));
 }
+
+#[test]
+fn jpegs_get_huffman_tables_made_for_them_unless_standard_ones_are_asked_for() {
+    let tmp = tempdir();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::copy(bundled_photos().join("rocket.jpg"), input.join("a.jpg")).unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["convert", "in", "-o", out, "-q", "--resize", "640"];
+        args.extend_from_slice(extra);
+        let o = fanlight(&args, tmp.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(tmp.path().join(out).join("a.jpg")).unwrap()
+    };
+    let made = run("made", &[]);
+    let standard = run("standard", &["--no-optimize-coding"]);
+    // The last of the two spellings wins, as with other on/off pairs.
+    let asked = run("asked", &["--no-optimize-coding", "--optimize-coding"]);
+    assert!(
+        made.len() * 100 < standard.len() * 99,
+        "{} bytes against {} with the standard tables",
+        made.len(),
+        standard.len()
+    );
+    assert_eq!(made, asked);
+    let pixels = |jpeg: &[u8]| image::load_from_memory(jpeg).unwrap().into_bytes();
+    assert_eq!(pixels(&made), pixels(&standard), "the same pixels");
+}
