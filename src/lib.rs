@@ -87,8 +87,8 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
 pub mod internals {
     pub use crate::metrics::clock::thread_cpu_time;
     pub use crate::ops::{
-        blend, blur, buffers, colour, decode, encode, filters, geometry, meta, orient, raster,
-        resize, text,
+        blend, blur, buffers, colour, decode, encode, filters, geometry, huffman, meta, orient,
+        raster, resize, text,
     };
     pub use crate::stages::discover::output_path;
     pub use crate::stages::watermark::prepare as prepare_watermark;

@@ -5,10 +5,12 @@
 //! It must never panic, and whatever it accepts must be a well-formed raster within the limit.
 //! Each input is also decoded shrunk on load (`decode_shrunk`, a plan asking for 1/16 of the
 //! size, so a JPEG decodes at 1/8, or 1/4 or 1/2 when small): the raster is then the full size
-//! divided by that, rounded up, or the full size (other formats, or a best effort).
+//! divided by that, rounded up, or the full size (other formats, or a best effort). And a JPEG
+//! that `huffman::optimize` re-codes with optimal tables must decode to the same pixels.
 #![no_main]
 
 use fanlight::internals::decode::{decode, decode_shrunk};
+use fanlight::internals::huffman;
 use fanlight::internals::geometry::Geometry;
 use libfuzzer_sys::fuzz_target;
 
@@ -22,6 +24,15 @@ fuzz_target!(|data: &[u8]| {
     // target, since libfuzzer-sys aborts when the closure unwinds.
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| drop(std::panic::take_hook()));
+    // A JPEG whose scan is re-coded with optimal Huffman tables must decode to the same pixels.
+    if let Some(recoded) = huffman::optimize(data) {
+        if let (Ok(a), Ok(b)) = (
+            decode(data, MAX_PIXELS, false),
+            decode(&recoded, MAX_PIXELS, false),
+        ) {
+            assert!(a.raster.data == b.raster.data, "re-coding changed the pixels");
+        }
+    }
     for lenient in [false, true] {
         if let Ok(decoded) = decode(data, MAX_PIXELS, lenient) {
             let r = &decoded.raster;
