@@ -163,7 +163,9 @@ pub enum ItemError {
     #[error("cannot read: {0} (check that the file exists and is readable)")]
     Read(String),
     /// The bytes are not an image fanlight can read.
-    #[error("not a supported image: {0} (fanlight reads JPEG, PNG, WebP, GIF, TIFF and HEIC)")]
+    #[error(
+        "not a supported image: {0} (fanlight reads JPEG, PNG, WebP, GIF, TIFF, HEIC and AVIF)"
+    )]
     UnknownFormat(String),
     /// The image is valid but uses a feature fanlight does not decode: not damage, so
     /// `--lenient` is no help.

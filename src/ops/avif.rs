@@ -178,14 +178,11 @@ fn transform(
 fn decode_av01(file: &HeifFile<'_>, id: ItemId, max_pixels: u64) -> Result<Image<u8>, ItemError> {
     let data = file.item_data(id).map_err(damaged)?;
     let frame = decode_av1(&data, max_pixels)?;
-    let (width, height) = file
-        .image_size(id)
-        .map_err(damaged)?
-        .unwrap_or((frame.frame.widths[0], frame.frame.heights[0]));
-    if width > frame.frame.widths[0] || height > frame.frame.heights[0] {
+    let (coded_w, coded_h) = frame.size;
+    let (width, height) = file.image_size(id).map_err(damaged)?.unwrap_or(frame.size);
+    if width > coded_w || height > coded_h {
         return Err(ItemError::Damaged(format!(
-            "AVIF: the picture is {}x{}, smaller than its declared {width}x{height}",
-            frame.frame.widths[0], frame.frame.heights[0]
+            "AVIF: the picture is {coded_w}x{coded_h}, smaller than its declared {width}x{height}"
         )));
     }
     let params = nclx(file, id)
@@ -322,8 +319,12 @@ fn needs_conversion(primaries: u16, transfer: u16) -> bool {
 
 /// A decoded AV1 picture as heifer's converter takes it, with the colour of its sequence header.
 struct Av1Frame {
+    /// The planes, the luma padded to twice the subsampled chroma's size (heifer's converter
+    /// finds the subsampling from the ratio of the plane sizes).
     frame: Frame,
     params: ColorParams,
+    /// The picture's own size.
+    size: (u32, u32),
 }
 
 /// The primaries and transfer of the AV1 sequence header in `obus`, if it says.
@@ -465,6 +466,13 @@ fn to_frame(picture: &Dav1dPicture) -> Result<Av1Frame, ItemError> {
     } else {
         ((w + ss_x) >> ss_x, (h + ss_y) >> ss_y)
     };
+    // An odd-sized subsampled picture has a luma column or row past its last chroma pair: the
+    // luma plane is padded (its last column and row repeated) to twice the chroma's size.
+    let (lw, lh) = if chroma_format == 0 {
+        (w, h)
+    } else {
+        (cw << ss_x, ch << ss_y)
+    };
     let sizes = [(w, h), (cw, ch), (cw, ch)];
     let mut planes: [Vec<u16>; 3] = Default::default();
     for (i, plane) in planes.iter_mut().enumerate() {
@@ -478,7 +486,8 @@ fn to_frame(picture: &Dav1dPicture) -> Result<Av1Frame, ItemError> {
             ));
         };
         let stride = picture.stride[usize::from(i > 0)];
-        plane.reserve_exact(pw * ph);
+        let (padded_w, padded_h) = if i == 0 { (lw, lh) } else { (pw, ph) };
+        plane.reserve_exact(padded_w * padded_h);
         for y in 0..ph {
             // SAFETY: rav1d's planes hold `ph` rows of `stride` bytes, each at least `pw`
             // samples of 1 byte (8 bits) or 2 bytes (10 and 12 bits).
@@ -492,6 +501,12 @@ fn to_frame(picture: &Dav1dPicture) -> Result<Av1Frame, ItemError> {
                     plane.extend(row.iter().map(|&v| u16::from(v)));
                 }
             }
+            let last = plane[plane.len() - 1];
+            plane.resize(plane.len() + padded_w - pw, last);
+        }
+        if padded_h > ph {
+            let last_row = plane.len() - padded_w;
+            plane.extend_from_within(last_row..);
         }
     }
     let (matrix, full_range) = match picture.seq_hdr {
@@ -505,8 +520,8 @@ fn to_frame(picture: &Dav1dPicture) -> Result<Av1Frame, ItemError> {
     let depth = u8::try_from(bpc).unwrap_or(8);
     Ok(Av1Frame {
         frame: Frame {
-            widths: [w as u32, cw as u32, cw as u32],
-            heights: [h as u32, ch as u32, ch as u32],
+            widths: [lw as u32, cw as u32, cw as u32],
+            heights: [lh as u32, ch as u32, ch as u32],
             planes,
             bit_depth: [depth, depth],
             chroma_format,
@@ -514,6 +529,7 @@ fn to_frame(picture: &Dav1dPicture) -> Result<Av1Frame, ItemError> {
             matrix_coeffs: u8::try_from(matrix).unwrap_or(2),
         },
         params: ColorParams { matrix, full_range },
+        size: (w as u32, h as u32),
     })
 }
 

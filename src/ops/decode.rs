@@ -71,10 +71,10 @@ impl ImageKind {
             "jpg" | "jpeg" | "jpe" => Some(ImageKind::Jpeg),
             "png" => Some(ImageKind::Png),
             "webp" => Some(ImageKind::Webp),
-            "avif" => Some(ImageKind::Avif),
+            "avif" | "avifs" => Some(ImageKind::Avif),
             "gif" => Some(ImageKind::Gif),
             "tif" | "tiff" => Some(ImageKind::Tiff),
-            "heic" | "heif" | "hif" => Some(ImageKind::Heif),
+            "heic" | "heif" | "hif" | "heics" | "heifs" => Some(ImageKind::Heif),
             "jxl" => Some(ImageKind::Jxl),
             _ => None,
         }
@@ -301,6 +301,10 @@ pub(crate) fn decode_by_image(
         // GIF decodes to RGBA; a frame without transparent pixels is written without alpha.
         image = drop_opaque_alpha(image);
     }
+    if kind == ImageKind::Tiff && tiff_alpha_is_associated(bytes) {
+        // `image` hands premultiplied samples over as they are; fanlight's alpha is straight.
+        unpremultiply(&mut image);
+    }
     let turn = upright_but_quarter_turn(&mut image, orientation);
     let decoded = Decoded {
         raster: to_raster(image),
@@ -313,6 +317,40 @@ pub(crate) fn decode_by_image(
         warning,
     };
     Ok((decoded, turn))
+}
+
+/// Whether a TIFF's extra sample is associated (premultiplied) alpha (`ExtraSamples` = 1).
+fn tiff_alpha_is_associated(bytes: &[u8]) -> bool {
+    tiff::decoder::Decoder::new(std::io::Cursor::new(bytes))
+        .and_then(|mut d| d.get_tag_u32_vec(tiff::tags::Tag::ExtraSamples))
+        .is_ok_and(|extra| extra.first() == Some(&1))
+}
+
+/// Premultiplied colour to straight: each colour sample divided by its pixel's alpha.
+fn unpremultiply(image: &mut DynamicImage) {
+    match image {
+        DynamicImage::ImageRgba8(rgba) => {
+            for px in rgba.pixels_mut() {
+                let a = u32::from(px[3]);
+                if a > 0 && a < 255 {
+                    for c in &mut px.0[..3] {
+                        *c = ((u32::from(*c) * 255 + a / 2) / a).min(255) as u8;
+                    }
+                }
+            }
+        }
+        DynamicImage::ImageRgba16(rgba) => {
+            for px in rgba.pixels_mut() {
+                let a = u64::from(px[3]);
+                if a > 0 && a < 65535 {
+                    for c in &mut px.0[..3] {
+                        *c = ((u64::from(*c) * 65535 + a / 2) / a).min(65535) as u16;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A TIFF's ICC profile, read with no limits: `image`'s TIFF decoder, its limits lifted, caps the
@@ -415,7 +453,28 @@ pub(crate) fn decode_error(err: image::ImageError) -> ItemError {
         image::ImageError::Limits(e) => {
             ItemError::Decode(one_line(&format!("over the memory limit: {e}")))
         }
-        image::ImageError::Unsupported(e) => ItemError::UnknownFormat(one_line(&e.to_string())),
+        // A format image does not know is no image at all; a feature of a format it reads (a
+        // TIFF's compression or colour type) is a valid file fanlight cannot decode.
+        image::ImageError::Unsupported(e) => match e.kind() {
+            image::error::UnsupportedErrorKind::Format(_) => {
+                ItemError::UnknownFormat(one_line(&e.to_string()))
+            }
+            _ => {
+                // "The decoder for Tiff does not support the format features X" says "TIFF: X".
+                let text = e.to_string();
+                let what = match text.split_once(" does not support the format features ") {
+                    Some((decoder, feature)) => {
+                        let format = decoder.trim_start_matches("The decoder for ");
+                        format!("{}: {feature}", format.to_uppercase())
+                    }
+                    None => text,
+                };
+                ItemError::Unsupported {
+                    what: one_line(&what),
+                    hint: "convert it to PNG with another tool first".into(),
+                }
+            }
+        },
         other => ItemError::Decode(one_line(&other.to_string())),
     }
 }

@@ -204,6 +204,14 @@ fn heif_error(e: &heifer::Error) -> ItemError {
             what: format!("HEIF: {}", one_line(what)),
             hint: "convert it to JPEG or PNG with another tool first".into(),
         },
+        // A valid stream using what heifer's HEVC decoder does not do (inter-predicted slices
+        // in a predictively coded image): unsupported, not damage.
+        heifer::Error::Hevc(heifer::heifer_hevc_dec::Error::Unimplemented(what)) => {
+            ItemError::Unsupported {
+                what: format!("HEIF: HEVC {what}"),
+                hint: "convert it to JPEG or PNG with another tool first".into(),
+            }
+        }
         other => damaged(other),
     }
 }
