@@ -247,9 +247,18 @@ pub(crate) fn decode_by_image(
     max_pixels: u64,
 ) -> Result<(Decoded, Orientation), ItemError> {
     // A header that cannot be read is no `--lenient` case either: there is no best effort.
-    let mut decoder = image_reader(bytes, format)
-        .into_decoder()
-        .map_err(|e| without_lenient_hint(decode_error(e)))?;
+    let mut decoder = match image_reader(bytes, format).into_decoder() {
+        Ok(decoder) => decoder,
+        Err(e) => {
+            // Palette and grey + alpha TIFFs, which `image` refuses, through the tiff crate.
+            if kind == ImageKind::Tiff && matches!(e, image::ImageError::Unsupported(_)) {
+                if let Some(decoded) = super::tiff_fallback::decode(bytes, max_pixels)? {
+                    return Ok(decoded);
+                }
+            }
+            return Err(without_lenient_hint(decode_error(e)));
+        }
+    };
     let (width, height) = decoder.dimensions();
     let pixels = within_limit(width, height, max_pixels)?;
     if pixels == 0 {
@@ -320,14 +329,14 @@ pub(crate) fn decode_by_image(
 }
 
 /// Whether a TIFF's extra sample is associated (premultiplied) alpha (`ExtraSamples` = 1).
-fn tiff_alpha_is_associated(bytes: &[u8]) -> bool {
+pub(crate) fn tiff_alpha_is_associated(bytes: &[u8]) -> bool {
     tiff::decoder::Decoder::new(std::io::Cursor::new(bytes))
         .and_then(|mut d| d.get_tag_u32_vec(tiff::tags::Tag::ExtraSamples))
         .is_ok_and(|extra| extra.first() == Some(&1))
 }
 
 /// Premultiplied colour to straight: each colour sample divided by its pixel's alpha.
-fn unpremultiply(image: &mut DynamicImage) {
+pub(crate) fn unpremultiply(image: &mut DynamicImage) {
     match image {
         DynamicImage::ImageRgba8(rgba) => {
             for px in rgba.pixels_mut() {
@@ -356,7 +365,7 @@ fn unpremultiply(image: &mut DynamicImage) {
 /// A TIFF's ICC profile, read with no limits: `image`'s TIFF decoder, its limits lifted, caps the
 /// profile at the size of the decoded image and drops a larger one (a 14 KB profile of a small
 /// picture), so the colours of a scan would go unmanaged.
-fn tiff_icc(bytes: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn tiff_icc(bytes: &[u8]) -> Option<Vec<u8>> {
     let decoder = tiff::decoder::Decoder::new(std::io::Cursor::new(bytes)).ok()?;
     let mut decoder = decoder.with_limits(tiff::decoder::Limits::unlimited());
     decoder.get_tag_u8_vec(tiff::tags::Tag::IccProfile).ok()

@@ -24,3 +24,4 @@ pub mod raster;
 pub mod resize;
 pub mod sniff;
 pub mod text;
+mod tiff_fallback;
