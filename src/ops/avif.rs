@@ -389,8 +389,22 @@ struct Picture(Dav1dPicture);
 
 impl Drop for Picture {
     fn drop(&mut self) {
-        // SAFETY: the picture came from `dav1d_get_picture` and is released once.
+        // SAFETY: the picture is released once.
         unsafe { rav1d::src::lib::dav1d_picture_unref(NonNull::new(&mut self.0)) };
+        free_empty_t35(&mut self.0);
+    }
+}
+
+/// Frees the empty ITU-T T.35 list rav1d 1.1 leaves in a picture it clears or could not fill:
+/// `dav1d_picture_unref` and a `dav1d_get_picture` that has no picture yet write back a cleared
+/// picture whose list is a fresh allocation (`Rav1dPicture::default`) that nothing frees. Left
+/// alone, 48 bytes a photo leaked, and the heap they pinned grew by about 23 KB a photo after
+/// two thousand photos (valgrind: "definitely lost" once per decode).
+fn free_empty_t35(picture: &mut Dav1dPicture) {
+    if let Some(list) = picture.itut_t35_ref.take() {
+        // SAFETY: the reference came from rav1d's `RawArc::from_arc` and is taken out of the
+        // picture, so it is turned back into its `Arc` once, and dropped.
+        drop(unsafe { list.into_arc() });
     }
 }
 
@@ -432,6 +446,8 @@ fn decode_av1(obus: &[u8], max_pixels: u64) -> Result<Av1Frame, ItemError> {
             got = true;
             break;
         }
+        // No picture yet: what was written back is a cleared picture.
+        free_empty_t35(&mut picture.0);
         if result.0 != EAGAIN {
             // SAFETY: `data` is released once.
             unsafe { rav1d::src::lib::dav1d_data_unref(NonNull::new(&mut data)) };
