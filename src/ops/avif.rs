@@ -351,8 +351,11 @@ fn sequence_colour(obus: &[u8]) -> Option<(u16, u16)> {
 struct Av1Decoder(Option<Dav1dContext>);
 
 impl Av1Decoder {
-    /// One thread (the load stage already decodes several photos at once), no frame delay, no
-    /// logging, and a picture size limit.
+    /// Two threads and a frame delay of two, no logging, and a picture size limit. One thread
+    /// would suit the load stage better (it already decodes several photos at once), but
+    /// rav1d 1.1's single-threaded path panics on damaged tile data (an `unwrap` in its error
+    /// handling, `decode.rs:4997`) inside an `extern "C"` function, which aborts the whole
+    /// process: found by the fuzzer. The frame-threaded path reports the same data as an error.
     fn open(max_pixels: u64) -> Result<Self, ItemError> {
         let mut settings = std::mem::MaybeUninit::<Dav1dSettings>::uninit();
         // SAFETY: `settings` is valid to write to; the call initialises all of it.
@@ -360,8 +363,8 @@ impl Av1Decoder {
             rav1d::src::lib::dav1d_default_settings(NonNull::from(&mut settings).cast());
             settings.assume_init()
         };
-        settings.n_threads = 1;
-        settings.max_frame_delay = 1;
+        settings.n_threads = 2;
+        settings.max_frame_delay = 2;
         settings.frame_size_limit = u32::try_from(max_pixels).unwrap_or(u32::MAX);
         // SAFETY: no callback, so nothing is ever called.
         settings.logger = unsafe { Dav1dLogger::new(None, None) };
@@ -428,6 +431,9 @@ fn decode_av1(obus: &[u8], max_pixels: u64) -> Result<Av1Frame, ItemError> {
     let mut picture = Picture(Dav1dPicture::default());
     let mut got = false;
     // Feed the data, taking pictures out whenever the decoder asks for room.
+    // With frame threads a picture may only come out on the call after all data is sent (the
+    // second `dav1d_get_picture` then waits for it): a few calls more, then it is missing.
+    let mut drain_calls = 0;
     for _ in 0..64 {
         if data.sz > 0 {
             // SAFETY: the context is open and `data` is valid to read and write.
@@ -454,7 +460,10 @@ fn decode_av1(obus: &[u8], max_pixels: u64) -> Result<Av1Frame, ItemError> {
             return Err(av1_error(result.0));
         }
         if data.sz == 0 {
-            break;
+            drain_calls += 1;
+            if drain_calls > 3 {
+                break;
+            }
         }
     }
     // SAFETY: `data` is released once (a no-op when the decoder took all of it).

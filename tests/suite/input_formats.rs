@@ -448,6 +448,21 @@ fn avif_fixtures_decode_close_to_libheifs_decode() {
 
 #[cfg(feature = "avif-read")]
 #[test]
+fn damaged_av1_data_that_aborted_the_process_fails_as_damaged() {
+    // Found by the fuzzer: rav1d's single-threaded error path panics inside an `extern "C"`
+    // function on this file, which no `catch_unwind` can stop; the whole batch was aborted.
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-rav1d-abort.avif"),
+    )
+    .unwrap();
+    for lenient in [false, true] {
+        let err = decode(&bytes, 100_000_000, lenient).unwrap_err();
+        assert!(matches!(err, ItemError::Damaged(_)), "{err:?}");
+    }
+}
+
+#[cfg(feature = "avif-read")]
+#[test]
 fn avif_damage_sequences_and_hdr_are_told_apart() {
     for lenient in [false, true] {
         let err = decode(&fixture("avif-cut.avif"), 100_000_000, lenient).unwrap_err();
