@@ -227,6 +227,10 @@ pub fn cicp_to_srgb(
     mut transfer: u16,
 ) -> Result<Option<String>, ItemError> {
     let mut warning = None;
+    if matches!(transfer, 0 | 2 | 3) {
+        // Reserved or unspecified: read as sRGB's curve, as browsers and libavif do.
+        transfer = 13;
+    }
     if let Some(lut) = hdr_to_sdr(transfer) {
         let channels = raster.layout.channels();
         for px in raster.data.chunks_exact_mut(channels) {
@@ -336,7 +340,24 @@ pub fn hdr_to_sdr(transfer: u16) -> Option<[u8; 256]> {
 
 #[cfg(test)]
 mod tests {
-    use super::hdr_to_sdr;
+    use super::{cicp_to_srgb, hdr_to_sdr};
+    use crate::ops::raster::{Layout, Raster};
+
+    #[test]
+    fn nclx_colour_with_an_unspecified_transfer_is_read_with_srgbs_curve() {
+        // BT.2020 primaries, transfer 2 ("unspecified", as some encoders write): was refused
+        // as unsupported, so the photo failed.
+        let mut raster = Raster::filled(2, 1, Layout::Rgb, 0);
+        raster.data.copy_from_slice(&[200, 40, 40, 40, 200, 40]);
+        let warning = cicp_to_srgb(&mut raster, 9, 2).unwrap();
+        assert_eq!(warning, None);
+        // BT.2020 red is more saturated than sRGB's: in sRGB it clips to full red.
+        assert!(
+            raster.data[0] > 200 && raster.data[1] < 40,
+            "{:?}",
+            raster.data
+        );
+    }
 
     #[test]
     fn hdr_tone_mapping_keeps_shadows_rolls_off_highlights_and_leaves_sdr_alone() {

@@ -250,7 +250,7 @@ pub(crate) fn decode_by_image(
     let mut decoder = match image_reader(bytes, format).into_decoder() {
         Ok(decoder) => decoder,
         Err(e) => {
-            // Palette and grey + alpha TIFFs, which `image` refuses, through the tiff crate.
+            // Grey + alpha TIFFs, which `image` refuses, through the tiff crate.
             if kind == ImageKind::Tiff && matches!(e, image::ImageError::Unsupported(_)) {
                 if let Some(decoded) = super::tiff_fallback::decode(bytes, max_pixels)? {
                     return Ok(decoded);
