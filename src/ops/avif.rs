@@ -20,7 +20,6 @@ use rav1d::include::dav1d::headers::{
 use rav1d::include::dav1d::picture::Dav1dPicture;
 
 use super::decode::{Decoded, ImageKind};
-use super::raster::{Layout, Raster};
 use crate::error::{one_line, ItemError};
 
 /// How deep derived images (a grid of `iden`s, say) may nest before the file is refused.
@@ -58,15 +57,7 @@ pub fn decode(
     } else {
         (w, h)
     };
-    let mut raster = if image.has_alpha {
-        Raster::from_vec(w, h, Layout::Rgba, image.data)
-    } else {
-        let mut rgb = super::buffers::zeroed(w as usize * h as usize * 3);
-        for (out, px) in rgb.chunks_exact_mut(3).zip(image.data.chunks_exact(4)) {
-            out.copy_from_slice(&px[..3]);
-        }
-        Raster::from_vec(w, h, Layout::Rgb, rgb)
-    };
+    let mut raster = super::heif::to_raster(image);
     let mut warning = super::sniff::extra_frames(bytes, ImageKind::Avif);
     if meta.icc_profile.is_none() {
         if let Some((primaries, transfer)) = colour(&file, id) {

@@ -66,15 +66,7 @@ pub fn decode(
     } else {
         (w, h)
     };
-    let raster = if image.has_alpha {
-        Raster::from_vec(w, h, Layout::Rgba, image.data)
-    } else {
-        let mut rgb = super::buffers::zeroed(w as usize * h as usize * 3);
-        for (out, px) in rgb.chunks_exact_mut(3).zip(image.data.chunks_exact(4)) {
-            out.copy_from_slice(&px[..3]);
-        }
-        Raster::from_vec(w, h, Layout::Rgb, rgb)
-    };
+    let raster = to_raster(image);
     let full_size = (raster.width, raster.height);
     let decoded = Decoded {
         raster,
@@ -87,6 +79,19 @@ pub fn decode(
         warning: super::sniff::extra_frames(bytes, ImageKind::Heif),
     };
     Ok((decoded, Orientation::NoTransforms))
+}
+
+/// heifer's RGBA as a raster: RGBA when it has alpha, else RGB (in a pooled buffer).
+pub(crate) fn to_raster(image: heifer::Image<u8>) -> Raster {
+    let (w, h) = (image.width, image.height);
+    if image.has_alpha {
+        return Raster::from_vec(w, h, Layout::Rgba, image.data);
+    }
+    let mut rgb = super::buffers::zeroed(w as usize * h as usize * 3);
+    for (out, px) in rgb.chunks_exact_mut(3).zip(image.data.chunks_exact(4)) {
+        out.copy_from_slice(&px[..3]);
+    }
+    Raster::from_vec(w, h, Layout::Rgb, rgb)
 }
 
 /// The size the primary image is shown at (after its `clap` crop and `irot` turn), from the
