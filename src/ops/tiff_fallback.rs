@@ -21,9 +21,11 @@ pub(crate) fn decode(
     max_pixels: u64,
 ) -> Result<Option<(Decoded, Orientation)>, ItemError> {
     let damaged = |e: tiff::TiffError| ItemError::Damaged(one_line(&format!("TIFF: {e}")));
-    let mut decoder = Decoder::new(Cursor::new(bytes))
-        .map_err(damaged)?
-        .with_limits(Limits::unlimited());
+    // A file the tiff crate cannot open either keeps `image`'s error.
+    let Ok(decoder) = Decoder::new(Cursor::new(bytes)) else {
+        return Ok(None);
+    };
+    let mut decoder = decoder.with_limits(Limits::unlimited());
     // Grey with one extra sample comes as "multiband" from the tiff crate.
     let depth = match decoder.colortype() {
         Ok(
