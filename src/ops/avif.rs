@@ -41,7 +41,7 @@ pub fn decode(
     if matches!(&super::heif::coding(&file, id).0, b"hvc1" | b"hev1") {
         return super::heif::decode(bytes, max_pixels, lenient);
     }
-    let (width, height) = super::heif::upright_size(bytes)?;
+    let (width, height) = super::heif::upright_size_of(&file)?;
     let pixels = super::decode::within_limit(width, height, max_pixels)?;
     if pixels == 0 {
         return Err(ItemError::Damaged(
@@ -51,12 +51,6 @@ pub fn decode(
     let meta = heifer::item_metadata(&file, id)
         .map_err(|e| ItemError::Damaged(one_line(&format!("AVIF: {e}"))))?;
     let image = super::decode::no_panic(|| decode_item(&file, id, 0, max_pixels.max(1)))?;
-    let (w, h) = (image.width, image.height);
-    let stored = if super::heif::quarter_turned(&file, id) {
-        (h, w)
-    } else {
-        (w, h)
-    };
     let mut raster = super::heif::to_raster(image);
     let mut warning = super::sniff::extra_frames(bytes, ImageKind::Avif);
     if meta.icc_profile.is_none() {
@@ -69,17 +63,7 @@ pub fn decode(
             }
         }
     }
-    let full_size = (raster.width, raster.height);
-    let decoded = Decoded {
-        raster,
-        kind: ImageKind::Avif,
-        icc: meta.icc_profile,
-        exif: meta.exif.and_then(super::meta::normalize_exif),
-        xmp: meta.xmp,
-        stored_size: stored,
-        full_size,
-        warning,
-    };
+    let decoded = super::heif::decoded(&file, id, raster, ImageKind::Avif, meta, warning);
     Ok((decoded, Orientation::NoTransforms))
 }
 

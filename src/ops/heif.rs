@@ -30,11 +30,12 @@ pub fn decode(
     let id = file.primary_id;
     file.item(id)
         .map_err(|e| damaged(&heifer::Error::from(e)))?;
+    let codec = coding(&file, id);
     #[cfg(feature = "avif-read")]
-    if coding(&file, id).0 == *b"av01" {
+    if codec.0 == *b"av01" {
         return super::avif::decode(bytes, max_pixels, _lenient);
     }
-    check_codec(coding(&file, id))?;
+    check_codec(codec)?;
     let (width, height) = coded_size(&file, id)?;
     let pixels = super::decode::within_limit(width, height, max_pixels)?;
     if pixels == 0 {
@@ -59,26 +60,38 @@ pub fn decode(
         }
         .map_err(|e| heif_error(&e))
     })?;
-    let (w, h) = (image.width, image.height);
-    // As stored: after the crop, before the turn (the pixels come upright).
-    let stored = if quarter_turned(&file, id) {
+    let warning = super::sniff::extra_frames(bytes, ImageKind::Heif);
+    let decoded = decoded(&file, id, to_raster(image), ImageKind::Heif, meta, warning);
+    Ok((decoded, Orientation::NoTransforms))
+}
+
+/// The decoded primary image `id` of a HEIF or AVIF file, upright, with its metadata: its
+/// stored size is the raster's, turned back when the file has a quarter `irot` (the size
+/// after the crop, before the turn).
+pub(crate) fn decoded(
+    file: &HeifFile<'_>,
+    id: ItemId,
+    raster: Raster,
+    kind: ImageKind,
+    meta: heifer::Metadata,
+    warning: Option<String>,
+) -> Decoded {
+    let (w, h) = (raster.width, raster.height);
+    let stored = if quarter_turned(file, id) {
         (h, w)
     } else {
         (w, h)
     };
-    let raster = to_raster(image);
-    let full_size = (raster.width, raster.height);
-    let decoded = Decoded {
+    Decoded {
         raster,
-        kind: ImageKind::Heif,
+        kind,
         icc: meta.icc_profile,
         exif: meta.exif.and_then(super::meta::normalize_exif),
         xmp: meta.xmp,
         stored_size: stored,
-        full_size,
-        warning: super::sniff::extra_frames(bytes, ImageKind::Heif),
-    };
-    Ok((decoded, Orientation::NoTransforms))
+        full_size: (w, h),
+        warning,
+    }
 }
 
 /// heifer's RGBA as a raster: RGBA when it has alpha, else RGB (in a pooled buffer).
@@ -98,7 +111,12 @@ pub(crate) fn to_raster(image: heifer::Image<u8>) -> Raster {
 /// header alone: what [`decode`] returns, for planning output names.
 pub fn upright_size(bytes: &[u8]) -> Result<(u32, u32), ItemError> {
     let file = HeifFile::parse(bytes).map_err(|e| damaged(&heifer::Error::from(e)))?;
-    let (mut width, mut height) = coded_size(&file, file.primary_id)?;
+    upright_size_of(&file)
+}
+
+/// [`upright_size`] of a file already parsed.
+pub(crate) fn upright_size_of(file: &HeifFile<'_>) -> Result<(u32, u32), ItemError> {
+    let (mut width, mut height) = coded_size(file, file.primary_id)?;
     let properties = file
         .item_properties(file.primary_id)
         .map_err(|e| damaged(&heifer::Error::from(e)))?;
@@ -122,7 +140,7 @@ pub fn upright_size(bytes: &[u8]) -> Result<(u32, u32), ItemError> {
 }
 
 /// Whether the image has an odd `irot` (a quarter turn either way).
-pub(crate) fn quarter_turned(file: &HeifFile<'_>, id: ItemId) -> bool {
+fn quarter_turned(file: &HeifFile<'_>, id: ItemId) -> bool {
     file.item_properties(id)
         .is_ok_and(|mut p| p.any(|p| matches!(p, Property::Rotation(q) if q % 2 == 1)))
 }
