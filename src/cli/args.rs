@@ -129,7 +129,7 @@ pub struct ConvertArgs {
     #[arg(
         required = true,
         value_name = "INPUT",
-        long_help = "Photo files and folders. Folders are walked recursively for photo files (.jpg, .jpeg, .png, .webp, .heic, .heif, .hif, .avif, .gif, .tif, .tiff, .jxl; .jxl is read with the jxl feature, and without it fails as unsupported, by name); a file named here is always tried."
+        long_help = "Photo files and folders. Folders are walked recursively for photo files (.jpg, .jpeg, .png, .webp, .heic, .heif, .hif, .heics, .heifs, .avif, .avifs, .gif, .tif, .tiff, .jxl; .jxl is read with the jxl feature, and without it fails as unsupported, by name); a file named here is always tried."
     )]
     pub inputs: Vec<PathBuf>,
 

@@ -478,9 +478,16 @@ pub(crate) fn decode_error(err: image::ImageError) -> ItemError {
                     }
                     None => text,
                 };
+                // ZSTD is read with the `tiff-zstd` feature (libzstd, built from C source).
+                let hint = if what.contains("ZSTD") && cfg!(not(feature = "tiff-zstd")) {
+                    "rebuild fanlight with the tiff-zstd feature, or convert it to PNG with \
+                     another tool first"
+                } else {
+                    "convert it to PNG with another tool first"
+                };
                 ItemError::Unsupported {
                     what: one_line(&what),
-                    hint: "convert it to PNG with another tool first".into(),
+                    hint: hint.into(),
                 }
             }
         },
