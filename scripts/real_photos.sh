@@ -4,12 +4,13 @@
 # however you wish"), for scripts/bench_variants.py and the other benchmarks:
 #
 #   scripts/real_photos.sh DIR        (clones the collection into DIR/.src first, about 1 GB)
+#   REPO=/path/to/a/clone/or/mirror scripts/real_photos.sh DIR      (from a local copy instead)
 set -euo pipefail
 dir=${1:?usage: scripts/real_photos.sh DIR}
 commit=4beba640487802442bc9931fb01274e908102d3a
 src="$dir/.src"
 if [ ! -d "$src" ]; then
-    git clone --quiet https://github.com/drewnoakes/metadata-extractor-images "$src"
+    git clone --quiet --no-checkout "${REPO:-https://github.com/drewnoakes/metadata-extractor-images}" "$src"
 fi
 git -C "$src" checkout --quiet "$commit"
 i=0
