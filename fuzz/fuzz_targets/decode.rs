@@ -6,7 +6,9 @@
 //! Each input is also decoded shrunk on load (`decode_shrunk`, a plan asking for 1/16 of the
 //! size, so a JPEG decodes at 1/8, or 1/4 or 1/2 when small): the raster is then the full size
 //! divided by that, rounded up, or the full size (other formats, or a best effort). And a JPEG
-//! that `huffman::optimize` re-codes with optimal tables must decode to the same pixels.
+//! that `huffman::optimize` re-codes with optimal tables must decode to the same pixels. The
+//! 1/2-scale JPEG path (`jpeg_half`) must decode exactly as libjpeg-turbo-rs does, or leave the
+//! file to it.
 #![no_main]
 
 use fanlight::internals::decode::{decode, decode_shrunk};
@@ -31,6 +33,11 @@ fuzz_target!(|data: &[u8]| {
             decode(&recoded, MAX_PIXELS, false),
         ) {
             assert!(a.raster.data == b.raster.data, "re-coding changed the pixels");
+        }
+    }
+    for grey in [false, true] {
+        if let Err(e) = fanlight::internals::half_scale_agrees(data, grey) {
+            panic!("the 1/2-scale path disagrees with libjpeg-turbo-rs: {e}");
         }
     }
     for lenient in [false, true] {

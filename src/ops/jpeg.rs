@@ -245,6 +245,20 @@ fn strict_pixels(
         !decoder.header().is_progressive && !super::sniff::jpeg_is_arithmetic(bytes);
     if denominator == 1 && huffman_sequential && !matches!(out, Out::Cmyk(_)) {
         sequential_pixels(bytes)
+    } else if let Some(half) = (denominator == 2 && huffman_sequential)
+        .then(|| match out {
+            Out::Grey => super::jpeg_half::decode(bytes, true),
+            Out::Rgb => super::jpeg_half::decode(bytes, false),
+            Out::Cmyk(_) => None,
+        })
+        .flatten()
+    {
+        frame_image(
+            half.width,
+            half.height,
+            matches!(out, Out::Grey),
+            half.samples,
+        )
     } else {
         pixels(decoder, out, denominator)
     }

@@ -14,8 +14,10 @@ pub mod filters;
 pub mod geometry;
 pub mod heif;
 pub mod huffman;
+mod idct4;
 pub mod jpeg;
 pub mod jpeg_end;
+pub(crate) mod jpeg_half;
 #[cfg(feature = "jxl")]
 pub mod jxl;
 pub mod meta;

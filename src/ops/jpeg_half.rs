@@ -1,0 +1,466 @@
+//! The commonest scaled decode, a baseline JPEG at 1/2, with a vector 4×4 inverse DCT.
+//!
+//! libjpeg-turbo-rs decodes a JPEG at 1/2 with a scalar 4×4 IDCT (as libjpeg-turbo's C does on
+//! x86), whole component planes at a time. This path drives the same crate's public parts (its
+//! marker reader, Huffman decoder, ISLOW IDCT, upsampler and colour converter) one MCU row at a
+//! time and transforms eight blocks at once ([`super::idct4`]), so the pixels are the ones
+//! libjpeg-turbo-rs gives, byte for byte (tested), for less CPU and no whole planes.
+//!
+//! It takes only what it can decode exactly as libjpeg-turbo-rs does: 8-bit Huffman-coded
+//! baseline or extended sequential JPEGs in one interleaved scan, grey (1×1 sampling) or YCbCr
+//! (component ids 1, 2, 3, no Adobe segment) with 4:4:4, 4:2:2 or 4:2:0 chroma, at least 16
+//! pixels a side. Anything else, and anything irregular in the data (a Huffman code that does not
+//! decode, a segment that runs short, bytes between markers), returns `None`, and the caller
+//! decodes the file with libjpeg-turbo-rs as before, which then gives its own verdict: strictness
+//! and error messages are unchanged.
+
+use std::sync::OnceLock;
+
+use libjpeg_turbo_rs::decode::bitstream::BitReader;
+use libjpeg_turbo_rs::decode::entropy::{resolve_mcu_plan, McuDecoder};
+use libjpeg_turbo_rs::decode::marker::{JpegMetadata, MarkerReader};
+use libjpeg_turbo_rs::simd::{detect, SimdRoutines};
+
+use super::idct4::{idct4x4_lanes, LANES};
+
+/// The pixels of a 1/2-scale decode: width, height and grey or RGB samples.
+pub(crate) struct Half {
+    pub width: u32,
+    pub height: u32,
+    pub samples: Vec<u8>,
+}
+
+/// The chroma layouts this path decodes.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Layout {
+    Grey,
+    /// 4:4:4: every component in 4×4 samples per block.
+    Full,
+    /// 4:2:2: chroma blocks of 4×4 at half the luma's width, upsampled across.
+    HalfWidth,
+    /// 4:2:0: chroma blocks through the 8×8 IDCT, which gives the luma's size.
+    Quarter,
+}
+
+fn routines() -> &'static SimdRoutines {
+    static ROUTINES: OnceLock<SimdRoutines> = OnceLock::new();
+    ROUTINES.get_or_init(detect)
+}
+
+/// Decodes `bytes` at 1/2 scale when it is a case this path takes (see the module's text), as
+/// grey when `grey` (a one-component JPEG) or RGB; `None` leaves the file to libjpeg-turbo-rs.
+pub(crate) fn decode(bytes: &[u8], grey: bool) -> Option<Half> {
+    let meta = MarkerReader::new(bytes).read_markers().ok()?;
+    let layout = layout_of(&meta, grey)?;
+    decode_rows(bytes, &meta, layout)
+}
+
+/// The layout of a JPEG this path takes, or `None`.
+fn layout_of(meta: &JpegMetadata, grey: bool) -> Option<Layout> {
+    let frame = &meta.frame;
+    let plain = !frame.is_progressive
+        && !frame.is_lossless
+        && !meta.is_arithmetic
+        && frame.precision == 8
+        && meta.extraneous_bytes == 0
+        && meta.scans.len() == 1
+        && meta.scan.components.len() == frame.components.len()
+        && meta.scan.spec_start == 0
+        && meta.scan.spec_end == 63
+        && meta.scan.succ_high == 0
+        && meta.scan.succ_low == 0
+        && frame.width >= 16
+        && frame.height >= 16;
+    if !plain {
+        return None;
+    }
+    let sampling: Vec<(u8, u8)> = frame
+        .components
+        .iter()
+        .map(|c| (c.horizontal_sampling, c.vertical_sampling))
+        .collect();
+    match (grey, sampling.as_slice()) {
+        (true, [(1, 1)]) => Some(Layout::Grey),
+        (false, [luma, (1, 1), (1, 1)]) => {
+            let ids: Vec<u8> = frame.components.iter().map(|c| c.id).collect();
+            if meta.saw_adobe_marker || ids != [1, 2, 3] {
+                return None;
+            }
+            match luma {
+                (1, 1) => Some(Layout::Full),
+                (2, 1) => Some(Layout::HalfWidth),
+                (2, 2) => Some(Layout::Quarter),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// One component's samples for the MCU row being decoded.
+struct Rows {
+    /// Samples a row (the component's MCU-aligned width at this scale).
+    width: usize,
+    samples: Vec<u8>,
+    /// The row's blocks for the 4×4 IDCT, in decoding order (MCU by MCU, each MCU's blocks row
+    /// by row), padded to whole groups of eight; `hs × vs` blocks an MCU.
+    blocks: Vec<[i16; 64]>,
+    /// Their 4×4 samples.
+    pixels: Vec<[u8; 16]>,
+    hs: usize,
+    vs: usize,
+}
+
+fn decode_rows(bytes: &[u8], meta: &JpegMetadata, layout: Layout) -> Option<Half> {
+    let frame = &meta.frame;
+    let (width, height) = (frame.width(), usize::from(frame.height));
+    let (h0, v0) = match layout {
+        Layout::Grey | Layout::Full => (1, 1),
+        Layout::HalfWidth => (2, 1),
+        Layout::Quarter => (2, 2),
+    };
+    let mcus_x = width.div_ceil(8 * h0);
+    let mcus_y = height.div_ceil(8 * v0);
+    let (out_w, out_h) = (width.div_ceil(2), height.div_ceil(2));
+    // Rows of samples an MCU row gives, per component: luma 4 a block; chroma the same, or 8 in
+    // a row of 8×8 blocks (4:2:0), which is the luma's 2 × 4.
+    let rows_per_mcu = 4 * v0;
+    let mut comps: Vec<Rows> = frame
+        .components
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let width = if i == 0 {
+                mcus_x * h0 * 4
+            } else if layout == Layout::Quarter {
+                mcus_x * 8
+            } else {
+                mcus_x * 4
+            };
+            let (hs, vs) = if i == 0 { (h0, v0) } else { (1, 1) };
+            // 4:2:0's chroma goes through the 8×8 IDCT one block at a time instead.
+            let count = if i > 0 && layout == Layout::Quarter {
+                0
+            } else {
+                (mcus_x * hs * vs).next_multiple_of(LANES)
+            };
+            Rows {
+                width,
+                samples: vec![0; width * rows_per_mcu],
+                blocks: vec![[0; 64]; count],
+                pixels: Vec::with_capacity(count),
+                hs,
+                vs,
+            }
+        })
+        .collect();
+    let quant: Vec<&[u16; 64]> = frame
+        .components
+        .iter()
+        .map(|c| {
+            meta.quant_tables
+                .get(usize::from(c.quant_table_index))?
+                .as_ref()
+                .map(|q| &q.values)
+        })
+        .collect::<Option<_>>()?;
+    let plan = resolve_mcu_plan(
+        frame,
+        &meta.scan,
+        &meta.dc_huffman_tables,
+        &meta.ac_huffman_tables,
+    )
+    .ok()?;
+    if plan.iter().enumerate().any(|(i, p)| p.comp_idx != i) {
+        return None;
+    }
+    let simd = routines();
+    let mut reader = BitReader::new(bytes.get(meta.entropy_data_offset..)?);
+    let mut mcu = McuDecoder::new(plan.len());
+    let restart = u32::from(meta.restart_interval);
+    let mut count: u32 = 0;
+    let channels = if layout == Layout::Grey { 1 } else { 3 };
+    let mut out = super::buffers::zeroed(out_w * out_h * channels);
+    let chroma_in = out_w.div_ceil(2);
+    let mut up = [vec![0u8; 2 * chroma_in + 16], vec![0u8; 2 * chroma_in + 16]];
+    let mut block = [0i16; 64];
+    let mut islow = [0u8; 64];
+    let ok = (|| {
+        for my in 0..mcus_y {
+            for mx in 0..mcus_x {
+                if restart > 0 && count > 0 && count.is_multiple_of(restart) {
+                    reader.reset();
+                    mcu.reset();
+                }
+                for (ci, p) in plan.iter().enumerate() {
+                    let rows = &mut comps[ci];
+                    if rows.blocks.is_empty() {
+                        mcu.decode_block(&mut reader, ci, p.dc_table, p.ac_table, &mut block)
+                            .ok()?;
+                        (simd.idct_islow)(&block, quant[ci], &mut islow);
+                        for (r, line) in islow.chunks_exact(8).enumerate() {
+                            let at = r * rows.width + mx * 8;
+                            rows.samples[at..at + 8].copy_from_slice(line);
+                        }
+                        continue;
+                    }
+                    let per_mcu = rows.hs * rows.vs;
+                    for slot in &mut rows.blocks[mx * per_mcu..(mx + 1) * per_mcu] {
+                        mcu.decode_block(&mut reader, ci, p.dc_table, p.ac_table, slot)
+                            .ok()?;
+                    }
+                }
+                // The MCU read past the end of its segment: libjpeg-turbo-rs refuses that.
+                if reader.insufficient_data() {
+                    return None;
+                }
+                count += 1;
+            }
+            for (ci, rows) in comps.iter_mut().enumerate() {
+                transform_blocks(rows, mcus_x, quant[ci]);
+            }
+            let first = my * rows_per_mcu;
+            for y in first..(first + rows_per_mcu).min(out_h) {
+                let r = y - first;
+                let line = &mut out[y * out_w * channels..(y + 1) * out_w * channels];
+                let luma = &comps[0].samples[r * comps[0].width..][..out_w];
+                match layout {
+                    Layout::Grey => line.copy_from_slice(luma),
+                    Layout::Full | Layout::Quarter => {
+                        let cb = &comps[1].samples[r * comps[1].width..][..out_w];
+                        let cr = &comps[2].samples[r * comps[2].width..][..out_w];
+                        simd.ycbcr_to_rgb_row(luma, cb, cr, line, out_w);
+                    }
+                    Layout::HalfWidth => {
+                        for (c, up) in up.iter_mut().enumerate() {
+                            let rows = &comps[c + 1];
+                            let src = &rows.samples[r * rows.width..][..chroma_in];
+                            simd.fancy_upsample_h2v1(src, chroma_in, up);
+                        }
+                        simd.ycbcr_to_rgb_row(luma, &up[0], &up[1], line, out_w);
+                    }
+                }
+            }
+        }
+        Some(())
+    })();
+    if ok.is_none() {
+        super::buffers::recycle(out);
+        return None;
+    }
+    Some(Half {
+        width: u32::try_from(out_w).ok()?,
+        height: u32::try_from(out_h).ok()?,
+        samples: out,
+    })
+}
+
+/// Runs the 4×4 IDCT over a component's blocks of the MCU row, eight at a time, into its rows.
+fn transform_blocks(rows: &mut Rows, mcus_x: usize, quant: &[u16; 64]) {
+    let (hs, vs) = (rows.hs, rows.vs);
+    rows.pixels.resize(rows.blocks.len(), [0; 16]);
+    for (chunk, out) in rows
+        .blocks
+        .chunks_exact(LANES)
+        .zip(rows.pixels.chunks_exact_mut(LANES))
+    {
+        if let (Ok(lanes), Ok(out)) = (
+            <&[[i16; 64]; LANES]>::try_from(chunk),
+            <&mut [[u8; 16]; LANES]>::try_from(out),
+        ) {
+            idct4x4_lanes(lanes, quant, out);
+        }
+    }
+    // Block order: MCU by MCU, and within one, row v then column h.
+    let mut pixels = rows.pixels.iter();
+    for mx in 0..mcus_x {
+        for v in 0..vs {
+            for h in 0..hs {
+                let Some(px) = pixels.next() else { return };
+                let (x, y) = ((mx * hs + h) * 4, v * 4);
+                for (r, line) in px.chunks_exact(4).enumerate() {
+                    let at = (y + r) * rows.width + x;
+                    rows.samples[at..at + 4].copy_from_slice(line);
+                }
+            }
+        }
+    }
+}
+
+/// libjpeg-turbo-rs's own decode of `bytes` at 1/2, strictly, as fanlight drives it otherwise:
+/// `(width, height, samples)` or its error.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn reference(bytes: &[u8], grey: bool) -> Result<(u32, u32, Vec<u8>), String> {
+    use libjpeg_turbo_rs::{DecodeLimits, Decoder, PixelFormat, ScalingFactor};
+    let mut decoder = Decoder::new(bytes).map_err(|e| e.to_string())?;
+    decoder.set_stop_on_warning(true);
+    decoder.set_limits(DecodeLimits {
+        max_pixels: u64::MAX,
+        ..DecodeLimits::default()
+    });
+    decoder.set_output_format(if grey {
+        PixelFormat::Grayscale
+    } else {
+        PixelFormat::Rgb
+    });
+    decoder.set_scale(ScalingFactor::try_new(1, 2).map_err(|e| e.to_string())?);
+    let mut out = vec![0; decoder.output_buffer_size().map_err(|e| e.to_string())?];
+    let info = decoder
+        .decode_image_into(&mut out)
+        .map_err(|e| e.to_string())?;
+    out.truncate(info.bytes_written);
+    Ok((info.width as u32, info.height as u32, out))
+}
+
+/// Whether this path and libjpeg-turbo-rs agree on `bytes`: where this path decodes, the same
+/// size and samples; where libjpeg-turbo-rs refuses, this path leaves the file to it.
+#[cfg(any(test, fuzzing))]
+pub fn agrees_with_reference(bytes: &[u8], grey: bool) -> Result<(), String> {
+    match (decode(bytes, grey), reference(bytes, grey)) {
+        (None, _) => Ok(()),
+        (Some(half), Ok((w, h, samples))) => {
+            if (half.width, half.height) != (w, h) {
+                return Err(format!("{}x{} against {w}x{h}", half.width, half.height));
+            }
+            match half.samples.iter().zip(&samples).position(|(a, b)| a != b) {
+                None if half.samples.len() == samples.len() => Ok(()),
+                None => Err("sample counts differ".into()),
+                Some(i) => Err(format!("sample {i} differs")),
+            }
+        }
+        (Some(_), Err(e)) => Err(format!("decoded a file libjpeg-turbo-rs refuses: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libjpeg_turbo_rs::{Encoder, PixelFormat, Subsampling};
+
+    /// A picture with smooth areas, edges and noise, so blocks of every density occur.
+    fn picture(w: usize, h: usize, channels: usize, seed: u64) -> Vec<u8> {
+        let mut state = seed | 1;
+        (0..w * h * channels)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let (x, y, c) = ((i / channels) % w, i / channels / w, i % channels);
+                let base = (x * 255 / w.max(1) + y * 97 / h.max(1) + c * 60) % 256;
+                let edge = if (x / 13 + y / 9) % 3 == 0 { 90 } else { 0 };
+                let noise = (state % 48) as usize;
+                ((base + edge + noise) % 256) as u8
+            })
+            .collect()
+    }
+
+    fn jpeg(w: usize, h: usize, layout: Option<Subsampling>, quality: u8, restart: u16) -> Vec<u8> {
+        let channels = if layout.is_some() { 3 } else { 1 };
+        let pixels = picture(w, h, channels, (w * 31 + h) as u64);
+        let format = if layout.is_some() {
+            PixelFormat::Rgb
+        } else {
+            PixelFormat::Grayscale
+        };
+        let mut encoder = Encoder::new(&pixels, w, h, format).quality(quality);
+        if let Some(s) = layout {
+            encoder = encoder.subsampling(s);
+        }
+        if restart > 0 {
+            encoder = encoder.restart_blocks(restart);
+        }
+        encoder.encode().unwrap()
+    }
+
+    #[test]
+    fn decodes_every_layout_it_takes_exactly_as_libjpeg_turbo_rs() {
+        let layouts = [
+            None,
+            Some(Subsampling::S444),
+            Some(Subsampling::S422),
+            Some(Subsampling::S420),
+        ];
+        for layout in layouts {
+            for (w, h) in [(16, 16), (333, 217), (640, 480), (17, 301), (1001, 23)] {
+                for quality in [30, 90, 100] {
+                    for restart in [0, 3] {
+                        let bytes = jpeg(w, h, layout, quality, restart);
+                        let grey = layout.is_none();
+                        let case = format!("{layout:?} {w}x{h} q{quality} restart {restart}");
+                        assert!(decode(&bytes, grey).is_some(), "{case}: not taken");
+                        agrees_with_reference(&bytes, grey)
+                            .unwrap_or_else(|e| panic!("{case}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_what_it_does_not_take_to_libjpeg_turbo_rs() {
+        let pixels = picture(64, 48, 3, 7);
+        let encode = |e: Encoder| e.encode().unwrap();
+        let rgb = || Encoder::new(&pixels, 64, 48, PixelFormat::Rgb);
+        let cases = [
+            ("progressive", encode(rgb().progressive(true))),
+            ("4:1:1", encode(rgb().subsampling(Subsampling::S411))),
+            ("4:4:0", encode(rgb().subsampling(Subsampling::S440))),
+            ("arithmetic", encode(rgb().arithmetic(true))),
+            ("Adobe segment", encode(rgb().write_adobe_marker(true))),
+            ("too small", jpeg(15, 40, Some(Subsampling::S420), 75, 0)),
+        ];
+        for (what, bytes) in cases {
+            assert!(decode(&bytes, false).is_none(), "{what}: taken");
+        }
+        // A grey file asked for as colour, and a colour one as grey.
+        assert!(decode(&jpeg(64, 48, None, 75, 0), false).is_none());
+        assert!(decode(&jpeg(64, 48, Some(Subsampling::S444), 75, 0), true).is_none());
+    }
+
+    #[test]
+    fn damaged_files_are_left_to_libjpeg_turbo_rs_or_decode_as_it_decodes_them() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for layout in [Some(Subsampling::S422), Some(Subsampling::S420), None] {
+            let whole = jpeg(200, 120, layout, 85, 4);
+            let grey = layout.is_none();
+            let scan = MarkerReader::new(&whole)
+                .read_markers()
+                .unwrap()
+                .entropy_data_offset;
+            for _ in 0..300 {
+                let mut bytes = whole.clone();
+                match next() % 3 {
+                    // A byte of entropy data changed.
+                    0 => {
+                        let at = scan + (next() as usize) % (bytes.len() - scan - 2);
+                        bytes[at] ^= 1 << (next() % 8);
+                    }
+                    // Cut short and closed with an end marker.
+                    1 => {
+                        let at = scan + (next() as usize) % (bytes.len() - scan - 2);
+                        bytes.truncate(at);
+                        bytes.extend_from_slice(&[0xFF, 0xD9]);
+                    }
+                    // A run of entropy data zeroed.
+                    _ => {
+                        let at = scan + (next() as usize) % (bytes.len() - scan - 40);
+                        bytes[at..at + 32].fill(0);
+                    }
+                }
+                agrees_with_reference(&bytes, grey).unwrap_or_else(|e| panic!("{layout:?}: {e}"));
+            }
+            // A file cut short and closed with a marker is refused, as libjpeg-turbo-rs does.
+            let mut cut = whole.clone();
+            cut.truncate(scan + (whole.len() - scan) / 2);
+            cut.extend_from_slice(&[0xFF, 0xD9]);
+            assert!(decode(&cut, grey).is_none());
+            assert!(reference(&cut, grey).is_err());
+        }
+    }
+}
