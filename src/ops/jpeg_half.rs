@@ -8,8 +8,8 @@
 //!
 //! It takes only what it can decode exactly as libjpeg-turbo-rs does: 8-bit Huffman-coded
 //! baseline or extended sequential JPEGs in one interleaved scan, grey (1×1 sampling) or YCbCr
-//! (component ids 1, 2, 3, no Adobe segment) with 4:4:4, 4:2:2 or 4:2:0 chroma, at least 16
-//! pixels a side. Anything else, and anything irregular in the data (a Huffman code that does not
+//! (as libjpeg tells it from the JFIF or Adobe segment or the component ids) with 4:4:4, 4:2:2
+//! or 4:2:0 chroma, at least 16 pixels a side. Anything else, and anything irregular in the data (a Huffman code that does not
 //! decode, a segment that runs short, bytes between markers), returns `None`, and the caller
 //! decodes the file with libjpeg-turbo-rs as before, which then gives its own verdict: strictness
 //! and error messages are unchanged.
@@ -82,8 +82,15 @@ fn layout_of(meta: &JpegMetadata, grey: bool) -> Option<Layout> {
     match (grey, sampling.as_slice()) {
         (true, [(1, 1)]) => Some(Layout::Grey),
         (false, [luma, (1, 1), (1, 1)]) => {
+            // YCbCr as libjpeg decides it at the first scan: a JFIF segment says so; else an
+            // Adobe segment's transform (0 is RGB); else component ids other than 'R', 'G', 'B'.
             let ids: Vec<u8> = frame.components.iter().map(|c| c.id).collect();
-            if meta.saw_adobe_marker || ids != [1, 2, 3] {
+            let ycbcr = meta.saw_jfif_marker_at_first_sos
+                || match meta.adobe_transform_at_first_sos {
+                    Some(transform) => transform != 0,
+                    None => ids != *b"RGB",
+                };
+            if !ycbcr {
                 return None;
             }
             match luma {
@@ -335,7 +342,7 @@ pub fn agrees_with_reference(bytes: &[u8], grey: bool) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use libjpeg_turbo_rs::{Encoder, PixelFormat, Subsampling};
+    use libjpeg_turbo_rs::{ColorSpace, Encoder, PixelFormat, Subsampling};
 
     /// A picture with smooth areas, edges and noise, so blocks of every density occur.
     fn picture(w: usize, h: usize, channels: usize, seed: u64) -> Vec<u8> {
@@ -396,8 +403,35 @@ mod tests {
         }
     }
 
+    /// Every JPEG under `FANLIGHT_JPEG_DIR` (real camera files, say), checked against
+    /// libjpeg-turbo-rs: `FANLIGHT_JPEG_DIR=DIR cargo test --lib -- --ignored real_jpegs`.
     #[test]
-    fn leaves_what_it_does_not_take_to_libjpeg_turbo_rs() {
+    #[ignore = "needs FANLIGHT_JPEG_DIR, a folder of JPEGs"]
+    fn real_jpegs_decode_as_libjpeg_turbo_rs_decodes_them() {
+        let dir = std::env::var("FANLIGHT_JPEG_DIR").expect("FANLIGHT_JPEG_DIR");
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        let (mut taken, mut files) = (0, 0);
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            if !bytes.starts_with(&[0xFF, 0xD8]) {
+                continue;
+            }
+            files += 1;
+            for grey in [false, true] {
+                taken += usize::from(decode(&bytes, grey).is_some());
+                agrees_with_reference(&bytes, grey)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            }
+        }
+        println!("{files} JPEGs, {taken} taken by the 1/2 path, all as libjpeg-turbo-rs");
+    }
+
+    #[test]
+    fn leaves_what_it_does_not_take_to_libjpeg_turbo_rs_and_takes_adobe_ycbcr() {
         let pixels = picture(64, 48, 3, 7);
         let encode = |e: Encoder| e.encode().unwrap();
         let rgb = || Encoder::new(&pixels, 64, 48, PixelFormat::Rgb);
@@ -406,12 +440,16 @@ mod tests {
             ("4:1:1", encode(rgb().subsampling(Subsampling::S411))),
             ("4:4:0", encode(rgb().subsampling(Subsampling::S440))),
             ("arithmetic", encode(rgb().arithmetic(true))),
-            ("Adobe segment", encode(rgb().write_adobe_marker(true))),
+            ("RGB, not YCbCr", encode(rgb().colorspace(ColorSpace::Rgb))),
             ("too small", jpeg(15, 40, Some(Subsampling::S420), 75, 0)),
         ];
         for (what, bytes) in cases {
             assert!(decode(&bytes, false).is_none(), "{what}: taken");
         }
+        // An Adobe segment saying YCbCr (transform 1), as Photoshop writes: taken, and exact.
+        let adobe = encode(rgb().write_adobe_marker(true));
+        assert!(decode(&adobe, false).is_some(), "Adobe YCbCr: not taken");
+        agrees_with_reference(&adobe, false).unwrap();
         // A grey file asked for as colour, and a colour one as grey.
         assert!(decode(&jpeg(64, 48, None, 75, 0), false).is_none());
         assert!(decode(&jpeg(64, 48, Some(Subsampling::S444), 75, 0), true).is_none());
