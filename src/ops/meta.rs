@@ -105,28 +105,52 @@ struct OrientationEntry {
     long: bool,
 }
 
+/// Reads the numbers of a TIFF structure (an EXIF block, a TIFF file) in its byte order, from
+/// its "II" or "MM" mark; each read is `None` past the end.
+pub(crate) struct TiffNumbers<'a> {
+    bytes: &'a [u8],
+    little: bool,
+}
+
+impl<'a> TiffNumbers<'a> {
+    /// `None` when `bytes` does not start with a byte-order mark.
+    pub(crate) fn new(bytes: &'a [u8]) -> Option<Self> {
+        let little = match bytes.get(..2)? {
+            b"II" => true,
+            b"MM" => false,
+            _ => return None,
+        };
+        Some(TiffNumbers { bytes, little })
+    }
+
+    fn array<const N: usize>(&self, at: usize) -> Option<[u8; N]> {
+        let mut b: [u8; N] = self.bytes.get(at..at.checked_add(N)?)?.try_into().ok()?;
+        if !self.little {
+            b.reverse();
+        }
+        Some(b)
+    }
+
+    pub(crate) fn u16(&self, at: usize) -> Option<u16> {
+        self.array(at).map(u16::from_le_bytes)
+    }
+
+    pub(crate) fn u32(&self, at: usize) -> Option<u32> {
+        self.array(at).map(u32::from_le_bytes)
+    }
+
+    pub(crate) fn u64(&self, at: usize) -> Option<u64> {
+        self.array(at).map(u64::from_le_bytes)
+    }
+}
+
 fn orientation_entry(tiff: &[u8]) -> Option<OrientationEntry> {
-    let little = match tiff.get(..4)? {
-        b"II*\0" => true,
-        b"MM\0*" => false,
-        _ => return None,
-    };
-    let u16_at = |at: usize| -> Option<u16> {
-        let b: [u8; 2] = tiff.get(at..at + 2)?.try_into().ok()?;
-        Some(if little {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b: [u8; 4] = tiff.get(at..at + 4)?.try_into().ok()?;
-        Some(if little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    };
+    if !matches!(tiff.get(..4)?, b"II*\0" | b"MM\0*") {
+        return None;
+    }
+    let numbers = TiffNumbers::new(tiff)?;
+    let u16_at = |at| numbers.u16(at);
+    let u32_at = |at| numbers.u32(at);
     let ifd = usize::try_from(u32_at(4)?).ok()?;
     let entries = usize::from(u16_at(ifd)?);
     (0..entries).find_map(|i| {

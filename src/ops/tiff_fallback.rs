@@ -174,35 +174,10 @@ fn palette(bytes: &[u8], max_pixels: u64) -> Result<Option<(Decoded, Orientation
 /// A copy of a TIFF whose first page's PhotometricInterpretation is `value`, or `None` when the
 /// tag is not found where TIFF (or BigTIFF) puts it, inline in the page's directory.
 fn with_photometric(bytes: &[u8], value: u16) -> Option<Vec<u8>> {
-    let little = match bytes.get(..2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
-    let u16_at = |at: usize| -> Option<u16> {
-        let b: [u8; 2] = bytes.get(at..at + 2)?.try_into().ok()?;
-        Some(if little {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
-        Some(if little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
-    };
-    let u64_at = |at: usize| -> Option<u64> {
-        let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
-        Some(if little {
-            u64::from_le_bytes(b)
-        } else {
-            u64::from_be_bytes(b)
-        })
-    };
+    let numbers = super::meta::TiffNumbers::new(bytes)?;
+    let u16_at = |at| numbers.u16(at);
+    let u32_at = |at| numbers.u32(at);
+    let u64_at = |at| numbers.u64(at);
     // Classic TIFF: a 2-byte count, 12-byte entries; BigTIFF: an 8-byte count, 20-byte entries.
     let (count, first, entry) = match u16_at(2)? {
         42 => {
@@ -224,7 +199,7 @@ fn with_photometric(bytes: &[u8], value: u16) -> Option<Vec<u8>> {
     }
     let value_at = at + if entry == 12 { 8 } else { 12 };
     let mut copy = bytes.to_vec();
-    let value = if little {
+    let value = if bytes.starts_with(b"II") {
         value.to_le_bytes()
     } else {
         value.to_be_bytes()
