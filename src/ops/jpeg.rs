@@ -228,7 +228,9 @@ fn best_effort_warning(error: ItemError) -> String {
 /// 10% slower. Scaled decodes (small planes) and progressive files (libjpeg-turbo-rs is faster on
 /// them, and fails one cut short and closed with a marker, which zune-jpeg accepts) and
 /// arithmetic-coded files (zune-jpeg has no arithmetic decoder) and CMYK with a profile (its
-/// inks, which zune-jpeg does not give) go through libjpeg-turbo-rs.
+/// inks, which zune-jpeg does not give) go through libjpeg-turbo-rs; a sequential file at 1/2
+/// tries [`super::jpeg_half`] first (libjpeg-turbo-rs's pixels with a vector IDCT), which leaves
+/// anything it does not take, damage included, to libjpeg-turbo-rs.
 /// Either way, a file with no end-of-image marker near its end is refused first, as truncated.
 fn strict_pixels(
     decoder: &mut Decoder,
