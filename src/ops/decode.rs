@@ -250,7 +250,7 @@ pub(crate) fn decode_by_image(
     let mut decoder = match image_reader(bytes, format).into_decoder() {
         Ok(decoder) => decoder,
         Err(e) => {
-            // Grey + alpha TIFFs, which `image` refuses, through the tiff crate.
+            // Grey + alpha and palette TIFFs, which `image` refuses, through the tiff crate.
             if kind == ImageKind::Tiff && matches!(e, image::ImageError::Unsupported(_)) {
                 if let Some(decoded) = super::tiff_fallback::decode(bytes, max_pixels)? {
                     return Ok(decoded);
@@ -329,9 +329,17 @@ pub(crate) fn decode_by_image(
 }
 
 /// Whether a TIFF's extra sample is associated (premultiplied) alpha (`ExtraSamples` = 1).
-pub(crate) fn tiff_alpha_is_associated(bytes: &[u8]) -> bool {
+fn tiff_alpha_is_associated(bytes: &[u8]) -> bool {
     tiff::decoder::Decoder::new(std::io::Cursor::new(bytes))
-        .and_then(|mut d| d.get_tag_u32_vec(tiff::tags::Tag::ExtraSamples))
+        .is_ok_and(|mut decoder| page_alpha_is_associated(&mut decoder))
+}
+
+/// [`tiff_alpha_is_associated`] for the page a `tiff` decoder is on.
+pub(crate) fn page_alpha_is_associated<R: std::io::Read + std::io::Seek>(
+    decoder: &mut tiff::decoder::Decoder<R>,
+) -> bool {
+    decoder
+        .get_tag_u32_vec(tiff::tags::Tag::ExtraSamples)
         .is_ok_and(|extra| extra.first() == Some(&1))
 }
 

@@ -393,6 +393,21 @@ fn pixels(decoder: &mut Decoder, out: Out, denominator: u32) -> Result<DynamicIm
     }
 }
 
+/// libjpeg-turbo-rs's strict decode of `bytes` at 1/`denominator`, exactly as [`pixels`] drives
+/// it for the files [`super::jpeg_half`] leaves to it: `(width, height, samples)`. The oracle
+/// the 1/2 path is tested and fuzzed against.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn by_libjpeg_turbo(
+    bytes: &[u8],
+    grey: bool,
+    denominator: u32,
+) -> Result<(u32, u32, Vec<u8>), ItemError> {
+    let mut decoder = Decoder::new(bytes).map_err(damaged)?;
+    let out = if grey { Out::Grey } else { Out::Rgb };
+    let image = pixels(&mut decoder, out, denominator)?;
+    Ok((image.width(), image.height(), image.into_bytes()))
+}
+
 /// A decoder's grey or RGB output as an image of `w × h`.
 fn frame_image(w: u32, h: u32, grey: bool, pixels: Vec<u8>) -> Result<DynamicImage, ItemError> {
     let image = if grey {

@@ -9,10 +9,10 @@
 //! It takes only what it can decode exactly as libjpeg-turbo-rs does: 8-bit Huffman-coded
 //! baseline or extended sequential JPEGs in one interleaved scan, grey (1×1 sampling) or YCbCr
 //! (as libjpeg tells it from the JFIF or Adobe segment or the component ids) with 4:4:4, 4:2:2
-//! or 4:2:0 chroma, at least 16 pixels a side. Anything else, and anything irregular in the data (a Huffman code that does not
-//! decode, a segment that runs short, bytes between markers), returns `None`, and the caller
-//! decodes the file with libjpeg-turbo-rs as before, which then gives its own verdict: strictness
-//! and error messages are unchanged.
+//! or 4:2:0 chroma, at least 16 pixels a side. Anything else, and anything irregular in the data
+//! (a Huffman code that does not decode, a segment that runs short, bytes between markers),
+//! returns `None`, and the caller decodes the file with libjpeg-turbo-rs as before, which then
+//! gives its own verdict: strictness and error messages are unchanged.
 
 use std::sync::OnceLock;
 
@@ -298,25 +298,7 @@ fn transform_blocks(rows: &mut Rows, mcus_x: usize, quant: &[u16; 64]) {
 /// `(width, height, samples)` or its error.
 #[cfg(any(test, fuzzing))]
 pub(crate) fn reference(bytes: &[u8], grey: bool) -> Result<(u32, u32, Vec<u8>), String> {
-    use libjpeg_turbo_rs::{DecodeLimits, Decoder, PixelFormat, ScalingFactor};
-    let mut decoder = Decoder::new(bytes).map_err(|e| e.to_string())?;
-    decoder.set_stop_on_warning(true);
-    decoder.set_limits(DecodeLimits {
-        max_pixels: u64::MAX,
-        ..DecodeLimits::default()
-    });
-    decoder.set_output_format(if grey {
-        PixelFormat::Grayscale
-    } else {
-        PixelFormat::Rgb
-    });
-    decoder.set_scale(ScalingFactor::try_new(1, 2).map_err(|e| e.to_string())?);
-    let mut out = vec![0; decoder.output_buffer_size().map_err(|e| e.to_string())?];
-    let info = decoder
-        .decode_image_into(&mut out)
-        .map_err(|e| e.to_string())?;
-    out.truncate(info.bytes_written);
-    Ok((info.width as u32, info.height as u32, out))
+    super::jpeg::by_libjpeg_turbo(bytes, grey, 2).map_err(|e| e.to_string())
 }
 
 /// Whether this path and libjpeg-turbo-rs agree on `bytes`: where this path decodes, the same

@@ -20,13 +20,13 @@ pub(crate) fn decode(
     bytes: &[u8],
     max_pixels: u64,
 ) -> Result<Option<(Decoded, Orientation)>, ItemError> {
-    let damaged = |e: tiff::TiffError| ItemError::Damaged(one_line(&format!("TIFF: {e}")));
     // A file the tiff crate cannot open either keeps `image`'s error.
     let Ok(decoder) = Decoder::new(Cursor::new(bytes)) else {
         return Ok(None);
     };
     let mut decoder = decoder.with_limits(Limits::unlimited());
-    if decoder.get_tag_u32(Tag::PhotometricInterpretation).ok() == Some(PALETTE) {
+    let photometric = decoder.get_tag_u32(Tag::PhotometricInterpretation).ok();
+    if photometric == Some(PALETTE) {
         return palette(bytes, max_pixels);
     }
     // Grey with one extra sample comes as "multiband" from the tiff crate.
@@ -44,10 +44,11 @@ pub(crate) fn decode(
         return Ok(None);
     }
     // PhotometricInterpretation 0: white is zero, so the grey is inverted.
-    let white_is_zero = decoder.get_tag_u32(Tag::PhotometricInterpretation).ok() == Some(0);
+    let white_is_zero = photometric == Some(0);
     let (width, height) = decoder.dimensions().map_err(damaged)?;
     super::decode::within_limit(width, height, max_pixels)?;
     let orientation = orientation(&mut decoder);
+    let associated = super::decode::page_alpha_is_associated(&mut decoder);
     let pixels = super::decode::no_panic(|| decoder.read_image().map_err(damaged))?;
     let short = || ItemError::Damaged("TIFF: the page holds fewer pixels than it declares".into());
     let count = width as usize * height as usize * 2;
@@ -69,10 +70,15 @@ pub(crate) fn decode(
         }
     }
     let mut image = grey_alpha(width, height, &samples)?;
-    if super::decode::tiff_alpha_is_associated(bytes) {
+    if associated {
         super::decode::unpremultiply(&mut image);
     }
     Ok(Some(finish(bytes, image, (width, height), orientation)))
+}
+
+/// A `tiff` crate error on a page it opened: damage.
+fn damaged(e: tiff::TiffError) -> ItemError {
+    ItemError::Damaged(one_line(&format!("TIFF: {e}")))
 }
 
 /// The first page's orientation, from its tag.
@@ -112,7 +118,6 @@ const PALETTE: u32 = 3;
 /// itself grey (BlackIsZero) is read for the indices, and each is looked up in the `ColorMap`
 /// (all reds, then all greens, then all blues, 16 bits each).
 fn palette(bytes: &[u8], max_pixels: u64) -> Result<Option<(Decoded, Orientation)>, ItemError> {
-    let damaged = |e: tiff::TiffError| ItemError::Damaged(one_line(&format!("TIFF: {e}")));
     let Some(grey) = with_photometric(bytes, 1) else {
         return Ok(None);
     };
