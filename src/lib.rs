@@ -86,9 +86,9 @@ pub fn plan(config: &Config) -> Result<Plan, Error> {
 #[doc(hidden)]
 pub mod internals {
     pub use crate::metrics::clock::thread_cpu_time;
-    /// The 1/2-scale JPEG path against libjpeg-turbo-rs, for the fuzz target.
+    /// fanlight's own scaled JPEG decodes against libjpeg-turbo-rs, for the fuzz target.
     #[cfg(fuzzing)]
-    pub use crate::ops::jpeg_half::agrees_with_reference as half_scale_agrees;
+    pub use crate::ops::jpeg_half::agrees_with_reference as scaled_agrees;
     pub use crate::ops::{
         blend, blur, buffers, colour, decode, encode, filters, geometry, huffman, meta, orient,
         raster, resize, text,

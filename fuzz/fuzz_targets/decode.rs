@@ -36,8 +36,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     for grey in [false, true] {
-        if let Err(e) = fanlight::internals::half_scale_agrees(data, grey) {
-            panic!("the 1/2-scale path disagrees with libjpeg-turbo-rs: {e}");
+        for denominator in [2, 4, 8] {
+            if let Err(e) = fanlight::internals::scaled_agrees(data, grey, denominator) {
+                panic!("the 1/{denominator} path disagrees with libjpeg-turbo-rs: {e}");
+            }
         }
     }
     for lenient in [false, true] {

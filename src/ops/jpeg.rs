@@ -228,9 +228,11 @@ fn best_effort_warning(error: ItemError) -> String {
 /// 10% slower. Scaled decodes (small planes) and progressive files (libjpeg-turbo-rs is faster on
 /// them, and fails one cut short and closed with a marker, which zune-jpeg accepts) and
 /// arithmetic-coded files (zune-jpeg has no arithmetic decoder) and CMYK with a profile (its
-/// inks, which zune-jpeg does not give) go through libjpeg-turbo-rs; a sequential file at 1/2
-/// tries [`super::jpeg_half`] first (libjpeg-turbo-rs's pixels with a vector IDCT), which leaves
-/// anything it does not take, damage included, to libjpeg-turbo-rs.
+/// inks, which zune-jpeg does not give) go through libjpeg-turbo-rs. Two scaled cases try
+/// fanlight's own decode first, each libjpeg-turbo-rs's pixels byte for byte, and each leaving
+/// anything it does not take, damage included, to libjpeg-turbo-rs: a sequential file at 1/2
+/// ([`super::jpeg_half`], a vector IDCT) and a progressive one at 1/4 or 1/8
+/// ([`super::jpeg_prog`], only the coefficients those scales read).
 /// Either way, a file with no end-of-image marker near its end is refused first, as truncated.
 fn strict_pixels(
     decoder: &mut Decoder,
@@ -243,26 +245,31 @@ fn strict_pixels(
             "the JPEG is truncated (no end-of-image marker)".into(),
         ));
     }
-    let huffman_sequential =
-        !decoder.header().is_progressive && !super::sniff::jpeg_is_arithmetic(bytes);
-    if denominator == 1 && huffman_sequential && !matches!(out, Out::Cmyk(_)) {
-        sequential_pixels(bytes)
-    } else if let Some(half) = (denominator == 2 && huffman_sequential)
-        .then(|| match out {
-            Out::Grey => super::jpeg_half::decode(bytes, true),
-            Out::Rgb => super::jpeg_half::decode(bytes, false),
-            Out::Cmyk(_) => None,
-        })
-        .flatten()
-    {
-        frame_image(
-            half.width,
-            half.height,
+    let progressive = decoder.header().is_progressive;
+    let huffman = !super::sniff::jpeg_is_arithmetic(bytes);
+    if denominator == 1 && huffman && !progressive && !matches!(out, Out::Cmyk(_)) {
+        return sequential_pixels(bytes);
+    }
+    // The scaled decodes fanlight does itself, byte for byte as libjpeg-turbo-rs would; each
+    // leaves what it does not take to libjpeg-turbo-rs.
+    let grey = match out {
+        Out::Grey => Some(true),
+        Out::Rgb => Some(false),
+        Out::Cmyk(_) => None,
+    };
+    let own = grey.filter(|_| huffman).and_then(|grey| match denominator {
+        2 if !progressive => super::jpeg_half::decode(bytes, grey),
+        4 | 8 if progressive => super::jpeg_prog::decode(bytes, grey, denominator as usize),
+        _ => None,
+    });
+    match own {
+        Some(scaled) => frame_image(
+            scaled.width,
+            scaled.height,
             matches!(out, Out::Grey),
-            half.samples,
-        )
-    } else {
-        pixels(decoder, out, denominator)
+            scaled.samples,
+        ),
+        None => pixels(decoder, out, denominator),
     }
 }
 

@@ -23,8 +23,8 @@ use libjpeg_turbo_rs::simd::{detect, SimdRoutines};
 
 use super::idct4::{idct4x4_lanes, LANES};
 
-/// The pixels of a 1/2-scale decode: width, height and grey or RGB samples.
-pub(crate) struct Half {
+/// The pixels of a scaled decode: width, height and grey or RGB samples.
+pub(crate) struct Scaled {
     pub width: u32,
     pub height: u32,
     pub samples: Vec<u8>,
@@ -32,7 +32,7 @@ pub(crate) struct Half {
 
 /// The chroma layouts this path decodes.
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Layout {
+pub(super) enum Layout {
     Grey,
     /// 4:4:4: every component in 4×4 samples per block.
     Full,
@@ -42,14 +42,14 @@ enum Layout {
     Quarter,
 }
 
-fn routines() -> &'static SimdRoutines {
+pub(super) fn routines() -> &'static SimdRoutines {
     static ROUTINES: OnceLock<SimdRoutines> = OnceLock::new();
     ROUTINES.get_or_init(detect)
 }
 
 /// Decodes `bytes` at 1/2 scale when it is a case this path takes (see the module's text), as
 /// grey when `grey` (a one-component JPEG) or RGB; `None` leaves the file to libjpeg-turbo-rs.
-pub(crate) fn decode(bytes: &[u8], grey: bool) -> Option<Half> {
+pub(crate) fn decode(bytes: &[u8], grey: bool) -> Option<Scaled> {
     let meta = MarkerReader::new(bytes).read_markers().ok()?;
     let layout = layout_of(&meta, grey)?;
     decode_rows(bytes, &meta, layout)
@@ -71,9 +71,13 @@ fn layout_of(meta: &JpegMetadata, grey: bool) -> Option<Layout> {
         && meta.scan.succ_low == 0
         && frame.width >= 16
         && frame.height >= 16;
-    if !plain {
-        return None;
-    }
+    plain.then(|| colour_layout(meta, grey)).flatten()
+}
+
+/// The chroma layout of an 8-bit JPEG asked for as grey (`grey`) or RGB, when it is one of
+/// [`Layout`]'s and, for RGB, its components are YCbCr as libjpeg tells it; else `None`.
+pub(super) fn colour_layout(meta: &JpegMetadata, grey: bool) -> Option<Layout> {
+    let frame = &meta.frame;
     let sampling: Vec<(u8, u8)> = frame
         .components
         .iter()
@@ -118,7 +122,7 @@ struct Rows {
     vs: usize,
 }
 
-fn decode_rows(bytes: &[u8], meta: &JpegMetadata, layout: Layout) -> Option<Half> {
+fn decode_rows(bytes: &[u8], meta: &JpegMetadata, layout: Layout) -> Option<Scaled> {
     let frame = &meta.frame;
     let (width, height) = (frame.width(), usize::from(frame.height));
     let (h0, v0) = match layout {
@@ -255,7 +259,7 @@ fn decode_rows(bytes: &[u8], meta: &JpegMetadata, layout: Layout) -> Option<Half
         super::buffers::recycle(out);
         return None;
     }
-    Some(Half {
+    Some(Scaled {
         width: u32::try_from(out_w).ok()?,
         height: u32::try_from(out_h).ok()?,
         samples: out,
@@ -294,30 +298,40 @@ fn transform_blocks(rows: &mut Rows, mcus_x: usize, quant: &[u16; 64]) {
     }
 }
 
-/// libjpeg-turbo-rs's own decode of `bytes` at 1/2, strictly, as fanlight drives it otherwise:
-/// `(width, height, samples)` or its error.
+/// libjpeg-turbo-rs's own decode of `bytes` at 1/`denominator`, strictly, as fanlight drives
+/// it otherwise: `(width, height, samples)` or its error.
 #[cfg(any(test, fuzzing))]
-pub(crate) fn reference(bytes: &[u8], grey: bool) -> Result<(u32, u32, Vec<u8>), String> {
-    super::jpeg::by_libjpeg_turbo(bytes, grey, 2).map_err(|e| e.to_string())
+pub(crate) fn reference(
+    bytes: &[u8],
+    grey: bool,
+    denominator: u32,
+) -> Result<(u32, u32, Vec<u8>), String> {
+    super::jpeg::by_libjpeg_turbo(bytes, grey, denominator).map_err(|e| e.to_string())
 }
 
-/// Whether this path and libjpeg-turbo-rs agree on `bytes`: where this path decodes, the same
-/// size and samples; where libjpeg-turbo-rs refuses, this path leaves the file to it.
+/// Whether fanlight's own scaled decode of `bytes` at 1/`denominator` (this path at 1/2,
+/// [`super::jpeg_prog`] at 1/4 and 1/8) and libjpeg-turbo-rs's agree: where fanlight decodes,
+/// the same size and samples; where libjpeg-turbo-rs refuses, fanlight leaves the file to it.
 #[cfg(any(test, fuzzing))]
-pub fn agrees_with_reference(bytes: &[u8], grey: bool) -> Result<(), String> {
-    match (decode(bytes, grey), reference(bytes, grey)) {
-        (None, _) => Ok(()),
-        (Some(half), Ok((w, h, samples))) => {
-            if (half.width, half.height) != (w, h) {
-                return Err(format!("{}x{} against {w}x{h}", half.width, half.height));
+pub fn agrees_with_reference(bytes: &[u8], grey: bool, denominator: u32) -> Result<(), String> {
+    let ours = match denominator {
+        2 => decode(bytes, grey),
+        4 | 8 => super::jpeg_prog::decode(bytes, grey, denominator as usize),
+        _ => None,
+    };
+    let Some(ours) = ours else { return Ok(()) };
+    match reference(bytes, grey, denominator) {
+        Ok((w, h, samples)) => {
+            if (ours.width, ours.height) != (w, h) {
+                return Err(format!("{}x{} against {w}x{h}", ours.width, ours.height));
             }
-            match half.samples.iter().zip(&samples).position(|(a, b)| a != b) {
-                None if half.samples.len() == samples.len() => Ok(()),
+            match ours.samples.iter().zip(&samples).position(|(a, b)| a != b) {
+                None if ours.samples.len() == samples.len() => Ok(()),
                 None => Err("sample counts differ".into()),
                 Some(i) => Err(format!("sample {i} differs")),
             }
         }
-        (Some(_), Err(e)) => Err(format!("decoded a file libjpeg-turbo-rs refuses: {e}")),
+        Err(e) => Err(format!("decoded a file libjpeg-turbo-rs refuses: {e}")),
     }
 }
 
@@ -377,7 +391,7 @@ mod tests {
                         let grey = layout.is_none();
                         let case = format!("{layout:?} {w}x{h} q{quality} restart {restart}");
                         assert!(decode(&bytes, grey).is_some(), "{case}: not taken");
-                        agrees_with_reference(&bytes, grey)
+                        agrees_with_reference(&bytes, grey, 2)
                             .unwrap_or_else(|e| panic!("{case}: {e}"));
                     }
                 }
@@ -392,7 +406,7 @@ mod tests {
     fn real_jpegs_decode_as_libjpeg_turbo_rs_decodes_them() {
         let dir = std::env::var("FANLIGHT_JPEG_DIR").expect("FANLIGHT_JPEG_DIR");
         let mut stack = vec![std::path::PathBuf::from(dir)];
-        let (mut taken, mut files) = (0, 0);
+        let (mut taken, mut files) = ([0; 3], 0);
         while let Some(path) = stack.pop() {
             if path.is_dir() {
                 stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
@@ -404,12 +418,22 @@ mod tests {
             }
             files += 1;
             for grey in [false, true] {
-                taken += usize::from(decode(&bytes, grey).is_some());
-                agrees_with_reference(&bytes, grey)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                taken[0] += usize::from(decode(&bytes, grey).is_some());
+                for (i, d) in [4, 8].into_iter().enumerate() {
+                    let ours = super::super::jpeg_prog::decode(&bytes, grey, d);
+                    taken[i + 1] += usize::from(ours.is_some());
+                }
+                for d in [2, 4, 8] {
+                    agrees_with_reference(&bytes, grey, d)
+                        .unwrap_or_else(|e| panic!("{} at 1/{d}: {e}", path.display()));
+                }
             }
         }
-        println!("{files} JPEGs, {taken} taken by the 1/2 path, all as libjpeg-turbo-rs");
+        println!(
+            "{files} JPEGs, taken by the 1/2 path {}, by the progressive path at 1/4 {} and \
+             at 1/8 {}, all as libjpeg-turbo-rs",
+            taken[0], taken[1], taken[2]
+        );
     }
 
     #[test]
@@ -431,7 +455,7 @@ mod tests {
         // An Adobe segment saying YCbCr (transform 1), as Photoshop writes: taken, and exact.
         let adobe = encode(rgb().write_adobe_marker(true));
         assert!(decode(&adobe, false).is_some(), "Adobe YCbCr: not taken");
-        agrees_with_reference(&adobe, false).unwrap();
+        agrees_with_reference(&adobe, false, 2).unwrap();
         // A grey file asked for as colour, and a colour one as grey.
         assert!(decode(&jpeg(64, 48, None, 75, 0), false).is_none());
         assert!(decode(&jpeg(64, 48, Some(Subsampling::S444), 75, 0), true).is_none());
@@ -473,14 +497,15 @@ mod tests {
                         bytes[at..at + 32].fill(0);
                     }
                 }
-                agrees_with_reference(&bytes, grey).unwrap_or_else(|e| panic!("{layout:?}: {e}"));
+                agrees_with_reference(&bytes, grey, 2)
+                    .unwrap_or_else(|e| panic!("{layout:?}: {e}"));
             }
             // A file cut short and closed with a marker is refused, as libjpeg-turbo-rs does.
             let mut cut = whole.clone();
             cut.truncate(scan + (whole.len() - scan) / 2);
             cut.extend_from_slice(&[0xFF, 0xD9]);
             assert!(decode(&cut, grey).is_none());
-            assert!(reference(&cut, grey).is_err());
+            assert!(reference(&cut, grey, 2).is_err());
         }
     }
 }

@@ -18,6 +18,7 @@ mod idct4;
 pub mod jpeg;
 pub mod jpeg_end;
 pub(crate) mod jpeg_half;
+pub(crate) mod jpeg_prog;
 #[cfg(feature = "jxl")]
 pub mod jxl;
 pub mod meta;
