@@ -5,7 +5,7 @@ use std::hint::black_box;
 use ab_glyph::FontArc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use fanlight::internals::blend::blend_mask;
-use fanlight::internals::decode::{decode, ImageKind};
+use fanlight::internals::decode::{decode, decode_shrunk, ImageKind};
 use fanlight::internals::encode::encode;
 use fanlight::internals::encode::EncodeOptions;
 use fanlight::internals::filters::{apply, FilterScratch};
@@ -41,6 +41,24 @@ fn stages(c: &mut Criterion) {
     group.bench_function(format!("load: decode {w}x{h} JPEG q92"), |b| {
         b.iter(|| decode(black_box(&jpeg), u64::MAX, false).unwrap())
     });
+
+    // A progressive file at the DCT scales shrink-on-load takes (see src/ops/jpeg_prog).
+    let progressive = EncodeOptions {
+        progressive: true,
+        ..quality(92)
+    };
+    let progressive = encode(&big, ImageKind::Jpeg, &progressive, &Metadata::default()).unwrap();
+    for d in [2, 4, 8] {
+        group.bench_function(
+            format!("load: decode {w}x{h} progressive JPEG at 1/{d}"),
+            |b| {
+                let scale = move |_: u32, _: u32| d;
+                b.iter(|| {
+                    decode_shrunk(black_box(&progressive), u64::MAX, false, &scale, None).unwrap()
+                })
+            },
+        );
+    }
 
     group.bench_function(format!("load: turn {w}x{h} a quarter (EXIF 6)"), |b| {
         b.iter(|| quarter_turn(black_box(&big), Orientation::Rotate90).unwrap())

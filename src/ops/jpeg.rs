@@ -91,7 +91,9 @@ pub fn decode(
         (width, height)
     };
     let denominator = scale(upright.0, upright.1);
-    let _permit = budget.map(|b| b.acquire(decode_memory(decoder.header(), bytes, denominator)));
+    let own = (cmyk.is_none()).then_some(grey);
+    let _permit =
+        budget.map(|b| b.acquire(decode_memory(decoder.header(), bytes, own, denominator)));
     let out = match &cmyk {
         Some(cmyk) => Out::Cmyk(cmyk),
         None if grey => Out::Grey,
@@ -146,10 +148,11 @@ enum Out<'a> {
 }
 
 /// The memory a decode of this JPEG at 1/`denominator` holds at its peak, estimated from the
-/// header: the file, the output frame, and either the full-resolution coefficient planes of a
-/// progressive file (2 bytes a sample, whatever the scale) or the component planes at the
+/// header: the file, the output frame, and either a progressive file's coefficients (the
+/// compact store of [`super::jpeg_prog`] where it takes the file as grey or RGB, `own`; else the
+/// full-resolution planes, 2 bytes a sample whatever the scale) or the component planes at the
 /// decoded scale.
-fn decode_memory(header: &FrameHeader, bytes: &[u8], denominator: u32) -> u64 {
+fn decode_memory(header: &FrameHeader, bytes: &[u8], own: Option<bool>, denominator: u32) -> u64 {
     let (w, h) = (u64::from(header.width), u64::from(header.height));
     let comps = &header.components;
     let hmax = comps
@@ -179,7 +182,8 @@ fn decode_memory(header: &FrameHeader, bytes: &[u8], denominator: u32) -> u64 {
         _ => 3,
     };
     let work = if header.is_progressive {
-        samples * 2
+        own.and_then(|grey| super::jpeg_prog::store_bytes(bytes, grey, denominator as usize))
+            .unwrap_or(samples * 2)
     } else {
         samples / d2
     };
@@ -259,7 +263,7 @@ fn strict_pixels(
     };
     let own = grey.filter(|_| huffman).and_then(|grey| match denominator {
         2 if !progressive => super::jpeg_half::decode(bytes, grey),
-        4 | 8 if progressive => super::jpeg_prog::decode(bytes, grey, denominator as usize),
+        2 | 4 | 8 if progressive => super::jpeg_prog::decode(bytes, grey, denominator as usize),
         _ => None,
     });
     match own {

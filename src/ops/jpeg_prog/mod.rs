@@ -23,9 +23,10 @@ use libjpeg_turbo_rs::common::huffman_table::HuffmanTable;
 use libjpeg_turbo_rs::common::quant_table::ZIGZAG_ORDER;
 use libjpeg_turbo_rs::decode::bitstream::BitReader;
 use libjpeg_turbo_rs::decode::huffman::decode_dc_coefficient;
-use libjpeg_turbo_rs::decode::idct_scaled::{idct_1x1, idct_2x2, idct_4x4};
+use libjpeg_turbo_rs::decode::idct_scaled::{idct_1x1, idct_2x2};
 use libjpeg_turbo_rs::decode::marker::{JpegMetadata, MarkerReader, ScanInfo};
 
+use super::idct4::{idct4x4_lanes, LANES};
 use super::jpeg_half::{colour_layout, routines, Layout, Scaled};
 
 /// No slot: a coefficient the component's IDCT does not read.
@@ -38,7 +39,37 @@ const MAX_SCANS: usize = 8192;
 /// takes (see the module's text), as grey when `grey` or RGB; `None` leaves it to
 /// libjpeg-turbo-rs.
 pub(crate) fn decode(bytes: &[u8], grey: bool, denominator: usize) -> Option<Scaled> {
-    if !matches!(denominator, 4 | 8) {
+    let (meta, layout) = taken(bytes, grey, denominator)?;
+    let mut stores = stores(&meta, denominator, true);
+    let ids: Vec<u8> = meta.frame.components.iter().map(|c| c.id).collect();
+    let (mcus_x, mcus_y) = mcus(&meta);
+    for scan in &meta.scans {
+        decode_scan(bytes, scan, &mut stores, &ids, mcus_x, mcus_y)?;
+    }
+    // Every coefficient sent in full: otherwise libjpeg smooths the blocks, which this path
+    // does not do.
+    if stores.iter().any(|s| s.coef_bits.iter().any(|&b| b != 0)) {
+        return None;
+    }
+    render(&meta, &stores, layout, denominator)
+}
+
+/// The bytes of coefficients [`decode`] would keep for `bytes` at 1/`denominator`, when it
+/// takes the file by its header (for the decode memory budget); `None` when it does not.
+pub(crate) fn store_bytes(bytes: &[u8], grey: bool, denominator: usize) -> Option<u64> {
+    let (meta, _) = taken(bytes, grey, denominator)?;
+    let stores = stores(&meta, denominator, false);
+    Some(
+        stores
+            .iter()
+            .map(|s| (s.blocks * (2 * s.kept + 8)) as u64)
+            .sum(),
+    )
+}
+
+/// The file's markers and layout when this path takes it by its header.
+fn taken(bytes: &[u8], grey: bool, denominator: usize) -> Option<(JpegMetadata, Layout)> {
+    if !matches!(denominator, 2 | 4 | 8) {
         return None;
     }
     let meta = MarkerReader::new(bytes).read_markers().ok()?;
@@ -55,23 +86,13 @@ pub(crate) fn decode(bytes: &[u8], grey: bool, denominator: usize) -> Option<Sca
         return None;
     }
     let layout = colour_layout(&meta, grey)?;
-    let mut stores = stores(&meta, denominator);
-    let ids: Vec<u8> = frame.components.iter().map(|c| c.id).collect();
-    let (mcus_x, mcus_y) = mcus(&meta);
-    for scan in &meta.scans {
-        decode_scan(bytes, scan, &mut stores, &ids, mcus_x, mcus_y)?;
-    }
-    // Every coefficient sent in full: otherwise libjpeg smooths the blocks, which this path
-    // does not do.
-    if stores.iter().any(|s| s.coef_bits.iter().any(|&b| b != 0)) {
-        return None;
-    }
-    render(&meta, &stores, layout, denominator)
+    Some((meta, layout))
 }
 
 /// One component's coefficients, as far as the output scale reads them.
 struct Store {
-    /// Blocks a row and rows of blocks, in whole MCUs (interleaved scans fill the padding).
+    /// Blocks, and blocks a row, in whole MCUs (interleaved scans fill the padding).
+    blocks: usize,
     blocks_x: usize,
     /// The blocks a scan of this component alone covers: its own size.
     width_in_blocks: usize,
@@ -83,6 +104,9 @@ struct Store {
     /// Coefficients kept a block, and the slot each zigzag index is kept in (or [`NONE`]).
     kept: usize,
     slot: [u8; 64],
+    /// The zigzag indices kept, as bits, and their natural (row-major) indices in slot order.
+    kept_bits: u64,
+    naturals: Vec<u8>,
     values: Vec<i16>,
     /// Bit k: the coefficient at zigzag index k is nonzero.
     nonzero: Vec<u64>,
@@ -119,7 +143,8 @@ fn read_by_idct(size: usize, natural: usize) -> bool {
     used(natural / 8) && used(natural % 8)
 }
 
-fn stores(meta: &JpegMetadata, denominator: usize) -> Vec<Store> {
+/// Each component's store, its coefficients allocated when `allocate`.
+fn stores(meta: &JpegMetadata, denominator: usize, allocate: bool) -> Vec<Store> {
     let (max_h, max_v) = max_sampling(meta);
     let (mcus_x, mcus_y) = mcus(meta);
     let (w, h) = (meta.frame.width(), usize::from(meta.frame.height));
@@ -142,15 +167,19 @@ fn stores(meta: &JpegMetadata, denominator: usize) -> Vec<Store> {
                 size *= 2;
             }
             let mut slot = [NONE; 64];
-            let mut kept = 0;
+            let (mut kept_bits, mut naturals) = (0u64, Vec::new());
             for (k, s) in slot.iter_mut().enumerate() {
                 if read_by_idct(size, ZIGZAG_ORDER[k]) {
-                    *s = kept as u8;
-                    kept += 1;
+                    *s = naturals.len() as u8;
+                    kept_bits |= 1 << k;
+                    naturals.push(ZIGZAG_ORDER[k] as u8);
                 }
             }
+            let kept = naturals.len();
             let blocks = mcus_x * ch * mcus_y * cv;
+            let allocated = if allocate { blocks } else { 0 };
             Store {
+                blocks,
                 blocks_x: mcus_x * ch,
                 width_in_blocks: (w * ch).div_ceil(max_h * 8),
                 height_in_blocks: (h * cv).div_ceil(max_v * 8),
@@ -159,8 +188,10 @@ fn stores(meta: &JpegMetadata, denominator: usize) -> Vec<Store> {
                 size,
                 kept,
                 slot,
-                values: vec![0; blocks * kept],
-                nonzero: vec![0; blocks],
+                kept_bits,
+                naturals,
+                values: vec![0; allocated * kept],
+                nonzero: vec![0; allocated],
                 coef_bits: [-1; 64],
             }
         })
@@ -427,26 +458,54 @@ fn ac_first(
     Some(())
 }
 
-/// A correction bit for the nonzero coefficient at zigzag index `k` (kept or not).
+/// The correction bits of the nonzero coefficients at the zigzag indices set in `nonzero`, in
+/// order: each bit set adds `p1` to the magnitude of a kept coefficient that lacks it. The bits
+/// of coefficients not kept are read and dropped.
 #[inline(always)]
-fn correct(reader: &mut BitReader, store: &mut Store, b: usize, k: usize, p1: i16) {
-    if reader.read_bits(1) == 0 {
-        return;
-    }
-    let slot = store.slot[k];
-    if slot != NONE {
-        let c = &mut store.values[b * store.kept + usize::from(slot)];
-        if *c & p1 == 0 {
-            *c = if *c >= 0 {
-                c.wrapping_add(p1)
-            } else {
-                c.wrapping_sub(p1)
-            };
+fn correct(reader: &mut BitReader, store: &mut Store, b: usize, mut nonzero: u64, p1: i16) {
+    while nonzero != 0 {
+        // Up to 16 bits at a time, for the first (lowest) `n` indices of `nonzero`.
+        let n = nonzero.count_ones().min(16);
+        let chunk = if n < 16 {
+            nonzero
+        } else {
+            let mut rest = nonzero;
+            for _ in 0..16 {
+                rest &= rest - 1;
+            }
+            nonzero & !rest
+        };
+        nonzero &= !chunk;
+        let bits = reader.read_bits(n as u8);
+        let mut kept = chunk & store.kept_bits;
+        while kept != 0 {
+            let k = kept.trailing_zeros() as usize;
+            kept &= kept - 1;
+            // The bit of index k is the one after those of the indices below it.
+            let before = (chunk & ((1 << k) - 1)).count_ones();
+            if bits >> (n - 1 - before) & 1 != 0 {
+                let slot = usize::from(store.slot[k]);
+                let c = &mut store.values[b * store.kept + slot];
+                if *c & p1 == 0 {
+                    *c = if *c >= 0 {
+                        c.wrapping_add(p1)
+                    } else {
+                        c.wrapping_sub(p1)
+                    };
+                }
+            }
         }
     }
 }
 
-/// An AC refinement scan's block (libjpeg's `decode_mcu_AC_refine`).
+/// Zigzag indices `from..=to` as bits (`from` at most 63, `to` at most 63).
+#[inline(always)]
+fn span(from: usize, to: usize) -> u64 {
+    (u64::MAX << from) & (u64::MAX >> (63 - to))
+}
+
+/// An AC refinement scan's block (libjpeg's `decode_mcu_AC_refine`), stepping over the
+/// coefficients by their nonzero bits rather than one by one.
 fn ac_refine(
     reader: &mut BitReader,
     table: &HuffmanTable,
@@ -460,7 +519,7 @@ fn ac_refine(
     if *eob_run == 0 {
         while k <= se {
             let rs = symbol(reader, table)?;
-            let (mut r, s) = (rs >> 4, rs & 15);
+            let (r, s) = (rs >> 4, rs & 15);
             let mut new = 0i16;
             if s != 0 {
                 if s != 1 {
@@ -474,19 +533,25 @@ fn ac_refine(
                 }
                 break;
             }
-            // Past the nonzero coefficients (a correction bit each) and `r` zero ones, to the
-            // zero one the new value goes in.
-            while k <= se {
-                if store.nonzero[b] & (1 << k) != 0 {
-                    correct(reader, store, b, k, p1);
-                } else {
-                    if r == 0 {
-                        break;
-                    }
-                    r -= 1;
-                }
-                k += 1;
+            // Past `r` zero coefficients, and the nonzero ones among them (a correction bit
+            // each), to the zero one the new value goes in (or past the band).
+            let band = span(k, se);
+            let mut zeros = !store.nonzero[b] & band;
+            for _ in 0..r {
+                zeros &= zeros.wrapping_sub(1);
             }
+            let target = if zeros == 0 {
+                se + 1
+            } else {
+                zeros.trailing_zeros() as usize
+            };
+            let before = if target > 63 {
+                band
+            } else {
+                band & ((1 << target) - 1)
+            };
+            correct(reader, store, b, store.nonzero[b] & before, p1);
+            k = target;
             if new != 0 {
                 if k > se {
                     return None; // past the band: irregular
@@ -498,11 +563,8 @@ fn ac_refine(
     }
     if *eob_run > 0 {
         // The rest of the band: correction bits for the nonzero coefficients only.
-        while k <= se {
-            if store.nonzero[b] & (1 << k) != 0 {
-                correct(reader, store, b, k, p1);
-            }
-            k += 1;
+        if k <= se {
+            correct(reader, store, b, store.nonzero[b] & span(k, se), p1);
         }
         *eob_run -= 1;
     }
@@ -543,17 +605,22 @@ fn render(
     let mut up = [vec![0u8; 2 * chroma_in + 16], vec![0u8; 2 * chroma_in + 16]];
     let mut out = super::buffers::zeroed(out_w * out_h * channels);
     let mut block = [0i16; 64];
+    // 4×4 blocks go through the vector IDCT eight at a time, per component.
+    let mut lanes: Vec<Vec<[i16; 64]>> = vec![Vec::new(); stores.len()];
+    let mut pixels: Vec<[u8; 16]> = Vec::new();
     for my in 0..mcus_y {
-        for ((store, row), q) in stores.iter().zip(&mut rows).zip(&quant) {
+        for (((store, row), q), lanes) in stores.iter().zip(&mut rows).zip(&quant).zip(&mut lanes) {
             let width = store.blocks_x * store.size;
+            if store.size == 4 {
+                idct4_row(store, my, q, lanes, &mut pixels, row);
+                continue;
+            }
             for v in 0..store.v {
                 for bx in 0..store.blocks_x {
                     let b = (my * store.v + v) * store.blocks_x + bx;
                     let kept = &store.values[b * store.kept..(b + 1) * store.kept];
-                    for (k, &slot) in store.slot.iter().enumerate() {
-                        if slot != NONE {
-                            block[ZIGZAG_ORDER[k]] = kept[usize::from(slot)];
-                        }
+                    for (&natural, &value) in store.naturals.iter().zip(kept) {
+                        block[usize::from(natural)] = value;
                     }
                     let (x, y) = (bx * store.size, v * store.size);
                     let mut put = |r: usize, samples: &[u8]| {
@@ -567,10 +634,10 @@ fn render(
                             idct_2x2(&block, q, &mut px);
                             px.chunks_exact(2).enumerate().for_each(|(r, s)| put(r, s));
                         }
-                        4 => {
-                            let mut px = [0u8; 16];
-                            idct_4x4(&block, q, &mut px);
-                            px.chunks_exact(4).enumerate().for_each(|(r, s)| put(r, s));
+                        8 => {
+                            let mut px = [0u8; 64];
+                            (simd.idct_islow)(&block, q, &mut px);
+                            px.chunks_exact(8).enumerate().for_each(|(r, s)| put(r, s));
                         }
                         _ => return None,
                     }
@@ -613,6 +680,47 @@ fn render(
         height: u32::try_from(out_h).ok()?,
         samples: out,
     })
+}
+
+/// One MCU row of a component of 4×4 blocks into its rows of samples, through the vector IDCT
+/// eight blocks at a time (libjpeg's 4×4 IDCT, bit for bit).
+fn idct4_row(
+    store: &Store,
+    my: usize,
+    quant: &[u16; 64],
+    lanes: &mut Vec<[i16; 64]>,
+    pixels: &mut Vec<[u8; 16]>,
+    row: &mut [u8],
+) {
+    let (count, width) = (store.v * store.blocks_x, store.blocks_x * 4);
+    // Only kept positions are ever written, so the others stay zero from here on.
+    lanes.resize(count.next_multiple_of(LANES), [0; 64]);
+    pixels.resize(lanes.len(), [0; 16]);
+    for (i, block) in lanes.iter_mut().take(count).enumerate() {
+        let b = my * count + i;
+        let kept = &store.values[b * store.kept..(b + 1) * store.kept];
+        for (&natural, &value) in store.naturals.iter().zip(kept) {
+            block[usize::from(natural)] = value;
+        }
+    }
+    for (chunk, out) in lanes
+        .chunks_exact(LANES)
+        .zip(pixels.chunks_exact_mut(LANES))
+    {
+        if let (Ok(chunk), Ok(out)) = (
+            <&[[i16; 64]; LANES]>::try_from(chunk),
+            <&mut [[u8; 16]; LANES]>::try_from(out),
+        ) {
+            idct4x4_lanes(chunk, quant, out);
+        }
+    }
+    for (i, px) in pixels.iter().take(count).enumerate() {
+        let (v, bx) = (i / store.blocks_x, i % store.blocks_x);
+        for (r, line) in px.chunks_exact(4).enumerate() {
+            let at = (v * 4 + r) * width + bx * 4;
+            row[at..at + 4].copy_from_slice(line);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ fn decodes_every_layout_it_takes_exactly_as_libjpeg_turbo_rs() {
                         let script = odd.then(|| odd_script(layout.is_some()));
                         let bytes = jpeg(w, h, layout, quality, restart, script);
                         let grey = layout.is_none();
-                        for d in [4, 8] {
+                        for d in [2, 4, 8] {
                             let case = format!(
                                 "{layout:?} {w}x{h} q{quality} restart {restart} \
                                  odd script {odd} 1/{d}"
@@ -117,16 +117,24 @@ fn decodes_every_layout_it_takes_exactly_as_libjpeg_turbo_rs() {
 fn keeps_only_what_the_reduced_idct_reads() {
     let bytes = jpeg(64, 48, Some(Subsampling::S420), 90, 0, None);
     let meta = MarkerReader::new(&bytes).read_markers().unwrap();
-    let kept = |d| stores(&meta, d).iter().map(|s| s.kept).collect::<Vec<_>>();
+    let kept = |d| {
+        stores(&meta, d, false)
+            .iter()
+            .map(|s| s.kept)
+            .collect::<Vec<_>>()
+    };
     // 4:2:0: luma 2×2 (25 coefficients) and chroma 4×4 (49) at 1/4; 1×1 and 2×2 at 1/8.
     assert_eq!(kept(4), [25, 49, 49]);
     assert_eq!(kept(8), [1, 25, 25]);
+    // 64×48 is 4×3 MCUs: 48 luma and 12 + 12 chroma blocks, and 8 bytes of nonzero bits each.
+    let expected = 48 * (2 * 25 + 8) + 24 * (2 * 49 + 8);
+    assert_eq!(store_bytes(&bytes, false, 4), Some(expected as u64));
 }
 
 #[test]
 fn leaves_what_it_does_not_take_to_libjpeg_turbo_rs() {
     let full = jpeg(64, 48, Some(Subsampling::S420), 80, 0, None);
-    assert!(decode(&full, false, 2).is_none(), "1/2 is not this path's");
+    assert!(decode(&full, false, 1).is_none(), "1/1 is not this path's");
     assert!(decode(&full, true, 4).is_none(), "colour asked for as grey");
     let pixels = picture(64, 48, 3, 5);
     let sequential = Encoder::new(&pixels, 64, 48, PixelFormat::Rgb)
@@ -171,7 +179,7 @@ fn damaged_files_are_left_to_libjpeg_turbo_rs_or_decode_as_it_decodes_them() {
                 }
                 _ => bytes[at..at + 32].fill(0),
             }
-            for d in [4, 8] {
+            for d in [2, 4, 8] {
                 agrees_with_reference(&bytes, grey, d)
                     .unwrap_or_else(|e| panic!("{layout:?} 1/{d}: {e}"));
             }
