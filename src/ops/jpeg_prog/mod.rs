@@ -6,10 +6,11 @@
 //! inverse DCTs read only some of them (libjpeg's 4×4 all but row and column 4, its 2×2 rows and
 //! columns 0, 1, 3, 5 and 7, its 1×1 the DC alone), and the others matter to the decoding only
 //! as zero or not: a refinement scan sends a correction bit for each coefficient already
-//! nonzero. So this path keeps, a block, one bit for each of the 64 saying whether it is
-//! nonzero, the DC in 2 bytes and the other coefficients its IDCT reads in a byte each (nearly
-//! all fit; the few that do not are kept whole on the side): 58 bytes a luma block at 1/2, 34
-//! at 1/4 and 10 at 1/8, instead of 128.
+//! nonzero. So this path keeps, a block, the coefficients its IDCT reads and one bit for each
+//! of the 64 saying whether it is nonzero: 106 bytes a luma block at 1/2, 58 at 1/4 and 10 at
+//! 1/8, instead of 128. (Keeping them in a byte each, with the few larger ones on the side,
+//! would halve that again, but made the decode about 30% slower inside fanlight: tried and
+//! dropped, see docs/BENCHMARKS.md.)
 //!
 //! Its own progressive Huffman decoding (T.81 G.1.2, as libjpeg's `jdphuff.c` does it, but
 //! stepping over coefficients by their nonzero bits) fills that store; libjpeg-turbo-rs's
@@ -20,8 +21,6 @@
 //! irregular returns `None` and the file goes to libjpeg-turbo-rs as before, which gives its own
 //! verdict: a progression libjpeg would warn about, a code that does not decode, a segment that
 //! runs short, or scans that leave coefficients unrefined (which libjpeg would smooth).
-
-use std::collections::HashMap;
 
 use libjpeg_turbo_rs::common::huffman_table::HuffmanTable;
 use libjpeg_turbo_rs::common::quant_table::ZIGZAG_ORDER;
@@ -39,7 +38,7 @@ const NONE: u8 = u8::MAX;
 /// libjpeg-turbo-rs's default cap on the scans of a file.
 const MAX_SCANS: usize = 8192;
 
-/// Decodes the progressive JPEG `bytes` at 1/`denominator` (2, 4 or 8) when it is a case this path
+/// Decodes the progressive JPEG `bytes` at 1/`denominator` (4 or 8) when it is a case this path
 /// takes (see the module's text), as grey when `grey` or RGB; `None` leaves it to
 /// libjpeg-turbo-rs.
 pub(crate) fn decode(bytes: &[u8], grey: bool, denominator: usize) -> Option<Scaled> {
@@ -66,7 +65,7 @@ pub(crate) fn store_bytes(bytes: &[u8], grey: bool, denominator: usize) -> Optio
     Some(
         stores
             .iter()
-            .map(|s| (s.blocks * (2 + (s.kept - 1) + 8)) as u64)
+            .map(|s| (s.blocks * (2 * s.kept + 8)) as u64)
             .sum(),
     )
 }
@@ -111,63 +110,12 @@ struct Store {
     /// The zigzag indices kept, as bits, and their natural (row-major) indices in slot order.
     kept_bits: u64,
     naturals: Vec<u8>,
-    /// Each block's DC, and its other kept coefficients as bytes: nearly all fit (over 99.5% on
-    /// camera photos); one that does not is [`ESCAPED`] there and kept whole in `escaped`.
-    dc: Vec<i16>,
-    ac: Vec<i8>,
-    escaped: HashMap<usize, i16>,
+    values: Vec<i16>,
     /// Bit k: the coefficient at zigzag index k is nonzero.
     nonzero: Vec<u64>,
     /// The successive-approximation bit each coefficient (zigzag) was last sent to, as libjpeg
     /// keeps it to check the progression: -1 before its first scan, 0 once complete.
     coef_bits: [i8; 64],
-}
-
-/// An AC coefficient kept in [`Store::escaped`] because it does not fit in a byte.
-const ESCAPED: i8 = i8::MIN;
-
-impl Store {
-    /// The kept coefficient in `slot` of block `b`.
-    #[inline(always)]
-    fn get(&self, b: usize, slot: usize) -> i16 {
-        if slot == 0 {
-            return self.dc[b];
-        }
-        let i = b * (self.kept - 1) + slot - 1;
-        match self.ac[i] {
-            ESCAPED => self.escaped.get(&i).copied().unwrap_or(0),
-            v => i16::from(v),
-        }
-    }
-
-    /// Sets the kept coefficient in `slot` of block `b`.
-    #[inline(always)]
-    fn put(&mut self, b: usize, slot: usize, value: i16) {
-        if slot == 0 {
-            self.dc[b] = value;
-            return;
-        }
-        let i = b * (self.kept - 1) + slot - 1;
-        if self.ac[i] == ESCAPED {
-            self.escaped.remove(&i);
-        }
-        match i8::try_from(value) {
-            Ok(v) if v != ESCAPED => self.ac[i] = v,
-            _ => {
-                self.ac[i] = ESCAPED;
-                self.escaped.insert(i, value);
-            }
-        }
-    }
-
-    /// Block `b`'s kept coefficients into `block` at their natural positions (the others are
-    /// left as they are: zero, in the blocks the output pass uses).
-    #[inline(always)]
-    fn fill(&self, b: usize, block: &mut [i16; 64]) {
-        for (slot, &natural) in self.naturals.iter().enumerate() {
-            block[usize::from(natural)] = self.get(b, slot);
-        }
-    }
 }
 
 fn max_sampling(meta: &JpegMetadata) -> (usize, usize) {
@@ -245,9 +193,7 @@ fn stores(meta: &JpegMetadata, denominator: usize, allocate: bool) -> Vec<Store>
                 slot,
                 kept_bits,
                 naturals,
-                dc: vec![0; allocated],
-                ac: vec![0; allocated * (kept - 1)],
-                escaped: HashMap::new(),
+                values: vec![0; allocated * kept],
                 nonzero: vec![0; allocated],
                 coef_bits: [-1; 64],
             }
@@ -447,7 +393,7 @@ fn dc_block(
     b: usize,
     al: u8,
 ) -> Option<()> {
-    let dc = &mut store.dc[b];
+    let dc = &mut store.values[b * store.kept];
     match table {
         Some(table) => {
             let diff = decode_dc_coefficient(reader, table).ok()?;
@@ -472,7 +418,7 @@ fn set(store: &mut Store, b: usize, k: usize, value: i16) -> Option<()> {
     store.nonzero[b] |= 1 << k;
     let slot = store.slot[k];
     if slot != NONE {
-        store.put(b, usize::from(slot), value);
+        store.values[b * store.kept + usize::from(slot)] = value;
     }
     Some(())
 }
@@ -542,14 +488,13 @@ fn correct(reader: &mut BitReader, store: &mut Store, b: usize, mut nonzero: u64
             let before = (chunk & ((1 << k) - 1)).count_ones();
             if bits >> (n - 1 - before) & 1 != 0 {
                 let slot = usize::from(store.slot[k]);
-                let c = store.get(b, slot);
-                if c & p1 == 0 {
-                    let c = if c >= 0 {
+                let c = &mut store.values[b * store.kept + slot];
+                if *c & p1 == 0 {
+                    *c = if *c >= 0 {
                         c.wrapping_add(p1)
                     } else {
                         c.wrapping_sub(p1)
                     };
-                    store.put(b, slot, c);
                 }
             }
         }
@@ -676,7 +621,10 @@ fn render(
             for v in 0..store.v {
                 for bx in 0..store.blocks_x {
                     let b = (my * store.v + v) * store.blocks_x + bx;
-                    store.fill(b, &mut block);
+                    let kept = &store.values[b * store.kept..(b + 1) * store.kept];
+                    for (&natural, &value) in store.naturals.iter().zip(kept) {
+                        block[usize::from(natural)] = value;
+                    }
                     let (x, y) = (bx * store.size, v * store.size);
                     let mut put = |r: usize, samples: &[u8]| {
                         let at = (y + r) * width + x;
@@ -753,7 +701,10 @@ fn idct4_row(
     pixels.resize(lanes.len(), [0; 16]);
     for (i, block) in lanes.iter_mut().take(count).enumerate() {
         let b = my * count + i;
-        store.fill(b, block);
+        let kept = &store.values[b * store.kept..(b + 1) * store.kept];
+        for (&natural, &value) in store.naturals.iter().zip(kept) {
+            block[usize::from(natural)] = value;
+        }
     }
     for (chunk, out) in lanes
         .chunks_exact(LANES)
