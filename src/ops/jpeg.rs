@@ -235,7 +235,7 @@ fn best_effort_warning(error: ItemError) -> String {
 /// inks, which zune-jpeg does not give) go through libjpeg-turbo-rs. Two scaled cases try
 /// fanlight's own decode first, each libjpeg-turbo-rs's pixels byte for byte, and each leaving
 /// anything it does not take, damage included, to libjpeg-turbo-rs: a sequential file at 1/2
-/// ([`super::jpeg_half`], a vector IDCT) and a progressive one at 1/4 or 1/8
+/// ([`super::jpeg_half`], a vector IDCT) and a progressive one at 1/2, 1/4 or 1/8
 /// ([`super::jpeg_prog`], only the coefficients those scales read).
 /// Either way, a file with no end-of-image marker near its end is refused first, as truncated.
 fn strict_pixels(

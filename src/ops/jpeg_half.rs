@@ -309,9 +309,10 @@ pub(crate) fn reference(
     super::jpeg::by_libjpeg_turbo(bytes, grey, denominator).map_err(|e| e.to_string())
 }
 
-/// Whether fanlight's own scaled decode of `bytes` at 1/`denominator` (this path at 1/2,
-/// [`super::jpeg_prog`] at 1/4 and 1/8) and libjpeg-turbo-rs's agree: where fanlight decodes,
-/// the same size and samples; where libjpeg-turbo-rs refuses, fanlight leaves the file to it.
+/// Whether fanlight's own scaled decode of `bytes` at 1/`denominator` (this path for a
+/// sequential file at 1/2, [`super::jpeg_prog`] for a progressive one at 1/2, 1/4 and 1/8) and
+/// libjpeg-turbo-rs's agree: where fanlight decodes, the same size and samples; where
+/// libjpeg-turbo-rs refuses, fanlight leaves the file to it.
 #[cfg(any(test, fuzzing))]
 pub fn agrees_with_reference(bytes: &[u8], grey: bool, denominator: u32) -> Result<(), String> {
     let ours = match denominator {

@@ -38,8 +38,8 @@ const NONE: u8 = u8::MAX;
 /// libjpeg-turbo-rs's default cap on the scans of a file.
 const MAX_SCANS: usize = 8192;
 
-/// Decodes the progressive JPEG `bytes` at 1/`denominator` (4 or 8) when it is a case this path
-/// takes (see the module's text), as grey when `grey` or RGB; `None` leaves it to
+/// Decodes the progressive JPEG `bytes` at 1/`denominator` (2, 4 or 8) when it is a case this
+/// path takes (see the module's text), as grey when `grey` or RGB; `None` leaves it to
 /// libjpeg-turbo-rs.
 pub(crate) fn decode(bytes: &[u8], grey: bool, denominator: usize) -> Option<Scaled> {
     let (meta, layout) = taken(bytes, grey, denominator)?;
@@ -110,6 +110,7 @@ struct Store {
     /// The zigzag indices kept, as bits, and their natural (row-major) indices in slot order.
     kept_bits: u64,
     naturals: Vec<u8>,
+    /// The kept coefficients, `kept` a block, in slot order.
     values: Vec<i16>,
     /// Bit k: the coefficient at zigzag index k is nonzero.
     nonzero: Vec<u64>,
