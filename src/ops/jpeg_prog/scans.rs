@@ -203,7 +203,7 @@ fn dc_block(
     b: usize,
     al: u8,
 ) -> Option<()> {
-    let dc = &mut store.values[b * store.kept];
+    let dc = &mut store.dc[b];
     match table {
         Some(table) => {
             let diff = decode_dc_coefficient(reader, table).ok()?;
@@ -228,7 +228,7 @@ fn set(store: &mut Store, b: usize, k: usize, value: i16) -> Option<()> {
     store.nonzero[b] |= 1 << k;
     let slot = store.slot[k];
     if slot != NONE {
-        store.values[b * store.kept + usize::from(slot)] = value;
+        store.put(b, usize::from(slot), value);
     }
     Some(())
 }
@@ -298,13 +298,15 @@ fn correct(reader: &mut BitReader, store: &mut Store, b: usize, mut nonzero: u64
             let before = (chunk & ((1 << k) - 1)).count_ones();
             if bits >> (n - 1 - before) & 1 != 0 {
                 let slot = usize::from(store.slot[k]);
-                let c = &mut store.values[b * store.kept + slot];
-                if *c & p1 == 0 {
-                    *c = if *c >= 0 {
+                let c = store.get(b, slot);
+                if c & p1 == 0 {
+                    // The magnitude grows, so it may no longer fit in a byte.
+                    let c = if c >= 0 {
                         c.wrapping_add(p1)
                     } else {
                         c.wrapping_sub(p1)
                     };
+                    store.put(b, slot, c);
                 }
             }
         }

@@ -126,8 +126,10 @@ fn keeps_only_what_the_reduced_idct_reads() {
     // 4:2:0: luma 2×2 (25 coefficients) and chroma 4×4 (49) at 1/4; 1×1 and 2×2 at 1/8.
     assert_eq!(kept(4), [25, 49, 49]);
     assert_eq!(kept(8), [1, 25, 25]);
-    // 64×48 is 4×3 MCUs: 48 luma and 12 + 12 chroma blocks, and 8 bytes of nonzero bits each.
-    let expected = 48 * (2 * 25 + 8) + 24 * (2 * 49 + 8);
+    // 64×48 is 4×3 MCUs: 48 luma and 12 + 12 chroma blocks, each with its DC in 2 bytes, its
+    // other kept coefficients in a byte each, the index of its 16-bit group (4 bytes) and 8
+    // bytes of nonzero bits.
+    let expected = 48 * (2 + 24 + 4 + 8) + 24 * (2 + 48 + 4 + 8);
     assert_eq!(store_bytes(&bytes, false, 4), Some(expected as u64));
 }
 
