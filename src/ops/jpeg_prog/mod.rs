@@ -6,11 +6,11 @@
 //! inverse DCTs read only some of them (libjpeg's 4×4 all but row and column 4, its 2×2 rows and
 //! columns 0, 1, 3, 5 and 7, its 1×1 the DC alone), and the others matter to the decoding only
 //! as zero or not: a refinement scan sends a correction bit for each coefficient already
-//! nonzero. So this path keeps, a block, the coefficients its IDCT reads and one bit for each
-//! of the 64 saying whether it is nonzero: 106 bytes a luma block at 1/2, 58 at 1/4 and 10 at
-//! 1/8, instead of 128. (Keeping them in a byte each, with the few larger ones on the side,
-//! would halve that again, but made the decode about 30% slower inside fanlight: tried and
-//! dropped, see docs/BENCHMARKS.md.)
+//! nonzero. So this path keeps, a block, one bit for each of the 64 saying whether it is
+//! nonzero, the DC in 2 bytes and the other coefficients its IDCT reads in a byte each (nearly
+//! all fit; a block with one that does not gets a group of 16-bit ones on the side, found
+//! through a 4-byte index): 62 bytes a luma block at 1/2, 38 at 1/4 and 10 at 1/8, instead of
+//! 128.
 //!
 //! Its own progressive Huffman decoding (T.81 G.1.2, as libjpeg's `jdphuff.c` does it, but
 //! stepping over coefficients by their nonzero bits) fills that store; libjpeg-turbo-rs's
