@@ -108,6 +108,20 @@ pub(super) fn colour_layout(meta: &JpegMetadata, grey: bool) -> Option<Layout> {
     }
 }
 
+/// Each component's quantisation table, or `None` where one is missing.
+pub(super) fn quant_tables(meta: &JpegMetadata) -> Option<Vec<&[u16; 64]>> {
+    meta.frame
+        .components
+        .iter()
+        .map(|c| {
+            meta.quant_tables
+                .get(usize::from(c.quant_table_index))?
+                .as_ref()
+                .map(|q| &q.values)
+        })
+        .collect()
+}
+
 /// One component's samples for the MCU row being decoded.
 struct Rows {
     /// Samples a row (the component's MCU-aligned width at this scale).
@@ -165,16 +179,7 @@ fn decode_rows(bytes: &[u8], meta: &JpegMetadata, layout: Layout) -> Option<Scal
             }
         })
         .collect();
-    let quant: Vec<&[u16; 64]> = frame
-        .components
-        .iter()
-        .map(|c| {
-            meta.quant_tables
-                .get(usize::from(c.quant_table_index))?
-                .as_ref()
-                .map(|q| &q.values)
-        })
-        .collect::<Option<_>>()?;
+    let quant = quant_tables(meta)?;
     let plan = resolve_mcu_plan(
         frame,
         &meta.scan,
@@ -338,12 +343,12 @@ pub fn agrees_with_reference(bytes: &[u8], grey: bool, denominator: u32) -> Resu
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use libjpeg_turbo_rs::{ColorSpace, Encoder, PixelFormat, Subsampling};
 
     /// A picture with smooth areas, edges and noise, so blocks of every density occur.
-    fn picture(w: usize, h: usize, channels: usize, seed: u64) -> Vec<u8> {
+    pub(in crate::ops) fn picture(w: usize, h: usize, channels: usize, seed: u64) -> Vec<u8> {
         let mut state = seed | 1;
         (0..w * h * channels)
             .map(|i| {
@@ -359,22 +364,42 @@ mod tests {
             .collect()
     }
 
-    fn jpeg(w: usize, h: usize, layout: Option<Subsampling>, quality: u8, restart: u16) -> Vec<u8> {
+    /// The test picture of `w × h` for a JPEG in `layout` (grey when `None`).
+    pub(in crate::ops) fn pixels_for(w: usize, h: usize, layout: Option<Subsampling>) -> Vec<u8> {
         let channels = if layout.is_some() { 3 } else { 1 };
-        let pixels = picture(w, h, channels, (w * 31 + h) as u64);
+        picture(w, h, channels, (w * 31 + h) as u64)
+    }
+
+    /// An encoder of `pixels` (from [`pixels_for`]) as grey (`layout` `None`) or in the chroma
+    /// `layout`, at `quality`, with a restart marker every `restart` blocks (0: none).
+    pub(in crate::ops) fn encoder(
+        pixels: &[u8],
+        w: usize,
+        h: usize,
+        layout: Option<Subsampling>,
+        quality: u8,
+        restart: u16,
+    ) -> Encoder<'_> {
         let format = if layout.is_some() {
             PixelFormat::Rgb
         } else {
             PixelFormat::Grayscale
         };
-        let mut encoder = Encoder::new(&pixels, w, h, format).quality(quality);
+        let mut encoder = Encoder::new(pixels, w, h, format).quality(quality);
         if let Some(s) = layout {
             encoder = encoder.subsampling(s);
         }
         if restart > 0 {
             encoder = encoder.restart_blocks(restart);
         }
-        encoder.encode().unwrap()
+        encoder
+    }
+
+    fn jpeg(w: usize, h: usize, layout: Option<Subsampling>, quality: u8, restart: u16) -> Vec<u8> {
+        let pixels = pixels_for(w, h, layout);
+        encoder(&pixels, w, h, layout, quality, restart)
+            .encode()
+            .unwrap()
     }
 
     #[test]

@@ -27,7 +27,7 @@ use libjpeg_turbo_rs::decode::idct_scaled::{idct_1x1, idct_2x2};
 use libjpeg_turbo_rs::decode::marker::{JpegMetadata, MarkerReader};
 
 use super::idct4::{idct4x4_lanes, LANES};
-use super::jpeg_half::{colour_layout, routines, Layout, Scaled};
+use super::jpeg_half::{colour_layout, quant_tables, routines, Layout, Scaled};
 use scans::decode_scan;
 
 /// No slot: a coefficient the component's IDCT does not read.
@@ -297,16 +297,7 @@ fn render(
     let (_, mcus_y) = mcus(meta);
     let (_, max_v) = max_sampling(meta);
     let rows_per_mcu = max_v * (8 / denominator);
-    let quant: Vec<&[u16; 64]> = frame
-        .components
-        .iter()
-        .map(|c| {
-            meta.quant_tables
-                .get(usize::from(c.quant_table_index))?
-                .as_ref()
-                .map(|q| &q.values)
-        })
-        .collect::<Option<_>>()?;
+    let quant = quant_tables(meta)?;
     let mut rows: Vec<Vec<u8>> = stores
         .iter()
         .map(|s| vec![0u8; s.blocks_x * s.size * s.v * s.size])

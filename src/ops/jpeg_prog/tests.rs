@@ -1,25 +1,10 @@
 //! The progressive path against libjpeg-turbo-rs.
 
+use super::super::jpeg_half::tests::{encoder, picture, pixels_for};
 use super::super::jpeg_half::{agrees_with_reference, reference};
 use super::*;
 use libjpeg_turbo_rs::common::types::ScanScript;
 use libjpeg_turbo_rs::{Encoder, PixelFormat, Subsampling};
-
-/// A picture with smooth areas, edges and noise, so blocks of every density occur.
-fn picture(w: usize, h: usize, channels: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..w * h * channels)
-        .map(|i| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let (x, y, c) = ((i / channels) % w, i / channels / w, i % channels);
-            let base = (x * 255 / w.max(1) + y * 97 / h.max(1) + c * 60) % 256;
-            let edge = if (x / 11 + y / 7) % 3 == 0 { 90 } else { 0 };
-            ((base + edge + (state % 40) as usize) % 256) as u8
-        })
-        .collect()
-}
 
 fn scan(components: &[u8], ss: u8, se: u8, ah: u8, al: u8) -> ScanScript {
     ScanScript {
@@ -59,22 +44,8 @@ fn jpeg(
     restart: u16,
     script: Option<Vec<ScanScript>>,
 ) -> Vec<u8> {
-    let channels = if layout.is_some() { 3 } else { 1 };
-    let pixels = picture(w, h, channels, (w * 31 + h) as u64);
-    let format = if layout.is_some() {
-        PixelFormat::Rgb
-    } else {
-        PixelFormat::Grayscale
-    };
-    let mut encoder = Encoder::new(&pixels, w, h, format)
-        .quality(quality)
-        .progressive(true);
-    if let Some(s) = layout {
-        encoder = encoder.subsampling(s);
-    }
-    if restart > 0 {
-        encoder = encoder.restart_blocks(restart);
-    }
+    let pixels = pixels_for(w, h, layout);
+    let mut encoder = encoder(&pixels, w, h, layout, quality, restart).progressive(true);
     if let Some(script) = script {
         encoder = encoder.scan_script(script);
     }
