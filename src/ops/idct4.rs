@@ -47,6 +47,20 @@ pub(crate) fn idct4x4_lanes(
     lanes(blocks, quant, out);
 }
 
+/// Transforms `blocks` (a whole number of groups of `LANES`) that share `quant` into `out`,
+/// resized to one 4×4 block of samples each, `LANES` at a time.
+pub(crate) fn idct4x4_all(blocks: &[[i16; 64]], quant: &[u16; 64], out: &mut Vec<[u8; 16]>) {
+    out.resize(blocks.len(), [0; 16]);
+    for (chunk, out) in blocks.chunks_exact(LANES).zip(out.chunks_exact_mut(LANES)) {
+        if let (Ok(chunk), Ok(out)) = (
+            <&[[i16; 64]; LANES]>::try_from(chunk),
+            <&mut [[u8; 16]; LANES]>::try_from(out),
+        ) {
+            idct4x4_lanes(chunk, quant, out);
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn lanes_avx2(blocks: &[[i16; 64]; LANES], quant: &[u16; 64], out: &mut [[u8; 16]; LANES]) {

@@ -21,7 +21,7 @@ use libjpeg_turbo_rs::decode::entropy::{resolve_mcu_plan, McuDecoder};
 use libjpeg_turbo_rs::decode::marker::{JpegMetadata, MarkerReader};
 use libjpeg_turbo_rs::simd::{detect, SimdRoutines};
 
-use super::idct4::{idct4x4_lanes, LANES};
+use super::idct4::{idct4x4_all, LANES};
 
 /// The pixels of a scaled decode: width, height and grey or RGB samples.
 pub(crate) struct Scaled {
@@ -274,19 +274,7 @@ fn decode_rows(bytes: &[u8], meta: &JpegMetadata, layout: Layout) -> Option<Scal
 /// Runs the 4×4 IDCT over a component's blocks of the MCU row, eight at a time, into its rows.
 fn transform_blocks(rows: &mut Rows, mcus_x: usize, quant: &[u16; 64]) {
     let (hs, vs) = (rows.hs, rows.vs);
-    rows.pixels.resize(rows.blocks.len(), [0; 16]);
-    for (chunk, out) in rows
-        .blocks
-        .chunks_exact(LANES)
-        .zip(rows.pixels.chunks_exact_mut(LANES))
-    {
-        if let (Ok(lanes), Ok(out)) = (
-            <&[[i16; 64]; LANES]>::try_from(chunk),
-            <&mut [[u8; 16]; LANES]>::try_from(out),
-        ) {
-            idct4x4_lanes(lanes, quant, out);
-        }
-    }
+    idct4x4_all(&rows.blocks, quant, &mut rows.pixels);
     // Block order: MCU by MCU, and within one, row v then column h.
     let mut pixels = rows.pixels.iter();
     for mx in 0..mcus_x {

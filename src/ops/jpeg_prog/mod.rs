@@ -26,7 +26,7 @@ use libjpeg_turbo_rs::common::quant_table::ZIGZAG_ORDER;
 use libjpeg_turbo_rs::decode::idct_scaled::{idct_1x1, idct_2x2};
 use libjpeg_turbo_rs::decode::marker::{JpegMetadata, MarkerReader};
 
-use super::idct4::{idct4x4_lanes, LANES};
+use super::idct4::{idct4x4_all, LANES};
 use super::jpeg_half::{colour_layout, quant_tables, routines, Layout, Scaled};
 use scans::decode_scan;
 
@@ -395,22 +395,11 @@ fn idct4_row(
     let (count, width) = (store.v * store.blocks_x, store.blocks_x * 4);
     // Only kept positions are ever written, so the others stay zero from here on.
     lanes.resize(count.next_multiple_of(LANES), [0; 64]);
-    pixels.resize(lanes.len(), [0; 16]);
     for (i, block) in lanes.iter_mut().take(count).enumerate() {
         let b = my * count + i;
         store.fill(b, block);
     }
-    for (chunk, out) in lanes
-        .chunks_exact(LANES)
-        .zip(pixels.chunks_exact_mut(LANES))
-    {
-        if let (Ok(chunk), Ok(out)) = (
-            <&[[i16; 64]; LANES]>::try_from(chunk),
-            <&mut [[u8; 16]; LANES]>::try_from(out),
-        ) {
-            idct4x4_lanes(chunk, quant, out);
-        }
-    }
+    idct4x4_all(lanes, quant, pixels);
     for (i, px) in pixels.iter().take(count).enumerate() {
         let (v, bx) = (i / store.blocks_x, i % store.blocks_x);
         for (r, line) in px.chunks_exact(4).enumerate() {
